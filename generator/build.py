@@ -1,0 +1,113 @@
+"""THE pipeline: site.yaml → content → structure → render + publish → outputs.
+
+This is the only module that knows the order of the stages. Each stage reports problems
+into one Diagnostics collector; the build stops between stages when errors were found,
+so a site known to be broken is never rendered. Layer rule (held by
+tests/test_architecture.py): imports point down — model/diagnostics ← config/urls ←
+content ← structure ← render/publish ← build/writer ← cli.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import zoneinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from generator.config import load_config
+from generator.content import discover, load_content
+from generator.diagnostics import BuildFailed, Diagnostics
+from generator.model import Output, Site
+from generator.publish import copy_assets
+from generator.render import render_pages
+from generator.structure import build_site
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildOptions:
+    """What the command line can change about a build."""
+
+    drafts: bool = False
+    base_url: str | None = None
+    strict: bool = False
+    build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """Everything a build made, and what it had to say."""
+
+    site: Site
+    outputs: tuple[Output, ...]
+    diagnostics: Diagnostics
+    seconds: float
+
+    def summary(self, files: int | None = None) -> str:
+        """'34 cerita, 9 wilayah, 31 tag → 260 berkas dalam 1,2 dtk'."""
+        site = self.site
+        n = len(self.outputs) if files is None else files
+
+        def num(value: int) -> str:  # Indonesian digit grouping: 1.204
+            return f"{value:,}".replace(",", ".")
+
+        seconds = f"{self.seconds:.1f}".replace(".", ",")
+        return (f"{num(len(site.stories))} cerita, {num(len(site.regions))} wilayah, "
+                f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
+
+
+def build_time_from_env(now: datetime | None = None) -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the current time, in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return now or datetime.now(tz=UTC)
+
+
+def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors."""
+    started = time.perf_counter()
+    diags = Diagnostics()
+
+    def stop_if_failed() -> None:
+        if diags.has_errors(strict=options.strict):
+            raise BuildFailed(diags)
+
+    # 1. Configuration
+    config = load_config(root, diags)
+    stop_if_failed()
+    assert config is not None  # guaranteed when no error was collected
+    if options.base_url:
+        config = replace(config, base_url=options.base_url.rstrip("/"))
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    build_time = (options.build_time or build_time_from_env()).astimezone(zone)
+
+    # 2. Content: discover, validate, render Markdown
+    tree = discover(root, diags)
+    content = load_content(root, config, tree, diags, include_drafts=options.drafts)
+    stop_if_failed()
+
+    # 3. Structure: region tree, groupings
+    site = build_site(config, content.stories, content.pages, content.assets, build_time)
+
+    # 4. Render pages and publish the other outputs
+    outputs = [*render_pages(site, root, diags), *copy_assets(site, root)]
+    _check_collisions(outputs, diags)
+    stop_if_failed()
+    outputs.sort(key=lambda o: o.path)
+    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
+                       seconds=time.perf_counter() - started)
+
+
+def _check_collisions(outputs: list[Output], diags: Diagnostics) -> None:
+    """Two outputs for one path (e.g. content/static/index.html vs the home page)."""
+    seen: set[str] = set()
+    for output in outputs:
+        key = output.path.casefold()
+        if key in seen:
+            diags.error("content/static/", 0,
+                        f"dua berkas keluaran memakai alamat yang sama: {output.path}",
+                        hint="ganti nama berkas di content/static/ atau slug halaman")
+        seen.add(key)
+

@@ -1,0 +1,149 @@
+"""The `kabar` command line: parses arguments, runs a command, prints, owns exit codes.
+
+Exit codes: 0 success, 1 problems in the portal (diagnostics printed), 2 wrong usage.
+A user mistake never prints a traceback; an unexpected exception is a bug in kabar and
+says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator import __version__, scaffold
+from generator.build import BuildOptions, BuildResult, build
+from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator.writer import OutputError, check_target, write
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kabar` console script and `python -m generator`."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("\ndibatalkan; folder output/ tidak diubah.", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(f"\nIni kesalahan di kabar {__version__}, bukan di konten Anda. Mohon laporkan "
+              "dengan menyertakan pesan di atas.", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kabar", description="Membangun portal berita positif daerah dari cerita Markdown.")
+    parser.add_argument("--version", action="version", version=f"kabar {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
+
+    def root_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--root", type=Path, default=Path("."),
+                       help="folder portal (berisi site.yaml); bawaan: folder ini")
+
+    p = sub.add_parser("build", help="bangun portal ke folder output/")
+    root_option(p)
+    p.add_argument("--output", type=Path, default=None, help="folder hasil (bawaan: output/)")
+    p.add_argument("--drafts", action="store_true",
+                   help="ikutkan cerita draft dan review (dengan label, noindex)")
+    p.add_argument("--base-url", default=None, help="ganti base_url dari site.yaml")
+    p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
+    p.set_defaults(run=_cmd_build)
+
+    p = sub.add_parser("check", help="periksa semua konten tanpa menulis apa pun")
+    root_option(p)
+    p.add_argument("--drafts", action="store_true", help="periksa juga cerita draft/review")
+    p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
+    p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("new", help="buat berkas cerita baru")
+    root_option(p)
+    p.add_argument("title", help="judul cerita, dalam tanda kutip")
+    p.add_argument("--region", required=True, help="id wilayah dari site.yaml")
+    p.add_argument("--category", required=True, help="id kategori dari site.yaml")
+    p.add_argument("--author", default=None, help="id operator (bawaan: operator pertama)")
+    p.set_defaults(run=_cmd_new)
+
+    p = sub.add_parser("init", help="buat portal baru yang siap dibangun")
+    p.add_argument("directory", type=Path, help="folder baru untuk portal")
+    p.set_defaults(run=_cmd_init)
+    return parser
+
+
+def _print_diagnostics(diags: Diagnostics) -> None:
+    if len(diags):
+        print(format_report(diags), file=sys.stderr)
+
+
+def _failed(exc: BuildFailed) -> int:
+    _print_diagnostics(exc.diagnostics)
+    errors, warnings = len(exc.diagnostics.errors), len(exc.diagnostics.warnings)
+    print(f"gagal: {errors} kesalahan, {warnings} peringatan. Folder output/ tidak diubah.",
+          file=sys.stderr)
+    return EXIT_ERRORS
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    out: Path = args.output if args.output is not None else root / "output"
+    try:
+        check_target(out, root)
+        result: BuildResult = build(root, BuildOptions(drafts=args.drafts, base_url=args.base_url,
+                                                       strict=args.strict))
+        files, _size = write(result.outputs, out)
+    except BuildFailed as exc:
+        return _failed(exc)
+    except (OutputError, OSError) as exc:
+        print(f"{out}: error: tidak bisa menulis hasil: {exc}", file=sys.stderr)
+        print("  hint: periksa izin tulis dan ruang disk; folder output/ lama tidak diubah",
+              file=sys.stderr)
+        return EXIT_ERRORS
+    _print_diagnostics(result.diagnostics)
+    print(result.summary(files))
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        result = build(args.root, BuildOptions(drafts=True if args.drafts else False,
+                                               strict=args.strict))
+    except BuildFailed as exc:
+        return _failed(exc)
+    _print_diagnostics(result.diagnostics)
+    print(f"ok: {len(result.site.stories)} cerita diperiksa, "
+          f"{len(result.diagnostics.warnings)} peringatan")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    diags = Diagnostics()
+    path = scaffold.new_story(args.root, args.title, region=args.region,
+                              category=args.category, author=args.author, diags=diags)
+    _print_diagnostics(diags)
+    if path is None:
+        return EXIT_ERRORS
+    print(f"dibuat: {path.as_posix()}")
+    return EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    diags = Diagnostics()
+    created = scaffold.init_portal(args.directory, diags)
+    _print_diagnostics(diags)
+    if not created:
+        return EXIT_ERRORS
+    print(f"portal baru dibuat di {args.directory}. Langkah berikut:\n"
+          f"  cd {args.directory}\n  kabar build")
+    return EXIT_OK

@@ -1,0 +1,129 @@
+"""site.yaml → SiteConfig: load, convert, then check what types alone cannot."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from generator.config import yamlsource
+from generator.config.schema import RegionConfig, SiteConfig
+from generator.config.validate import convert
+from generator.diagnostics import Diagnostics, did_you_mean
+
+__all__ = ["CONFIG_FILE", "SiteConfig", "load_config", "parse_config", "walk_regions"]
+
+CONFIG_FILE = "site.yaml"
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+THEME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_REGION_DEPTH = 3
+
+
+def load_config(root: Path, diags: Diagnostics) -> SiteConfig | None:
+    """Read `root/site.yaml`; None (with diagnostics) when it is missing or invalid."""
+    path = root / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        diags.error(CONFIG_FILE, 0, "site.yaml tidak ditemukan",
+                    hint="jalankan perintah di folder portal, atau buat portal baru dengan "
+                    "'kabar init FOLDER'")
+        return None
+    except UnicodeDecodeError:
+        diags.error(CONFIG_FILE, 0, "site.yaml bukan teks UTF-8",
+                    hint="simpan ulang berkas dengan encoding UTF-8")
+        return None
+    return parse_config(text, diags)
+
+
+def parse_config(text: str, diags: Diagnostics) -> SiteConfig | None:
+    """Parse and validate the text of a site.yaml."""
+    doc = yamlsource.load(text)
+    if isinstance(doc, yamlsource.YamlError):
+        diags.error(CONFIG_FILE, doc.line, doc.message, column=doc.column, hint=doc.hint,
+                    source_line=_line(text, doc.line))
+        return None
+    if not isinstance(doc.data, dict):
+        diags.error(CONFIG_FILE, 1, "site.yaml harus berisi pasangan kunci: nilai",
+                    hint="lihat docs/config.md untuk contoh")
+        return None
+    before = len(diags.errors)
+    config = convert(SiteConfig, doc, CONFIG_FILE, diags)
+    if config is None or len(diags.errors) > before:
+        return None
+    _check(config, doc, diags)
+    return None if len(diags.errors) > before else config
+
+
+def walk_regions(regions: tuple[RegionConfig, ...], depth: int = 1,
+                 path: tuple[str | int, ...] = ("regions",),
+                 ) -> Iterator[tuple[RegionConfig, int, tuple[str | int, ...]]]:
+    """Every region of the tree with its depth (1 = kabupaten) and its YAML key path."""
+    for index, region in enumerate(regions):
+        here = (*path, index)
+        yield region, depth, here
+        yield from walk_regions(region.children, depth + 1, (*here, "children"))
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics) -> None:
+    """Rules across fields: URLs, zone, ids unique and well-formed, references exist."""
+
+    def err(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
+        pos = doc.value_pos(path)
+        diags.error(CONFIG_FILE, pos.line, message, column=pos.column, hint=hint)
+
+    for key, url in (("base_url", config.base_url), ("organisation", config.organisation.url)):
+        if not re.match(r"^https?://[^\s/]+", url):
+            path = ("base_url",) if key == "base_url" else ("organisation", "url")
+            err(path, f"{'.'.join(map(str, path))}: harus URL lengkap yang diawali https://",
+                "contoh: https://kabar.kotimkab.go.id")
+    for name in ("facebook", "instagram", "x", "tiktok", "youtube"):
+        value = getattr(config.social, name)
+        if value and not value.startswith(("https://", "http://")):
+            err(("social", name), f"social.{name}: harus URL lengkap yang diawali https://")
+    try:
+        zoneinfo.ZoneInfo(config.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        err(("timezone",), f"zona waktu '{config.timezone}' tidak dikenal",
+            did_you_mean(config.timezone, ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar",
+                                           "Asia/Jayapura")))
+    if not THEME_RE.match(config.theme):
+        err(("theme",), f"nama tema '{config.theme}' tidak valid",
+            "pakai nama folder di themes/, huruf kecil tanpa '/' atau '..'")
+    if not 1 <= config.per_page <= 100:
+        err(("per_page",), "per_page harus antara 1 dan 100")
+    if not config.regions:
+        err(("regions",), "regions tidak boleh kosong", "tambahkan minimal satu kabupaten")
+
+    region_ids: set[str] = set()
+    for region, depth, path in walk_regions(config.regions):
+        _check_id(region.id, (*path, "id"), region_ids, "wilayah", err)
+        if depth > MAX_REGION_DEPTH:
+            err(path, f"wilayah '{region.id}' terlalu dalam",
+                "tingkatannya kabupaten → kecamatan → desa")
+    category_ids: set[str] = set()
+    for index, category in enumerate(config.categories):
+        _check_id(category.id, ("categories", index, "id"), category_ids, "kategori", err)
+    operator_ids: set[str] = set()
+    for index, operator in enumerate(config.operators):
+        _check_id(operator.id, ("operators", index, "id"), operator_ids, "operator", err)
+        if operator.region not in region_ids:
+            err(("operators", index, "region"),
+                f"wilayah '{operator.region}' untuk operator '{operator.id}' tidak ada di regions",
+                did_you_mean(operator.region, region_ids))
+
+
+def _check_id(value: str, path: tuple[str | int, ...], seen: set[str], what: str,
+              report: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+    if not ID_RE.match(value):
+        report(path, f"id {what} '{value}' tidak valid",
+               "pakai huruf kecil, angka dan tanda '-', misalnya 'mentawa-baru-ketapang'")
+    elif value in seen:
+        report(path, f"id {what} '{value}' dipakai dua kali", "setiap id harus unik")
+    seen.add(value)

@@ -1,0 +1,95 @@
+"""The typed shape of site.yaml: frozen dataclasses, one documented field each.
+
+`validate.py` builds these from YAML; `docs/config.md` documents every field and a test
+keeps the two in step. Defaults live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+
+def doc(text: str, **kwargs: Any) -> Any:
+    """A dataclass field carrying its documentation (MkDocs keeps docs next to types)."""
+    return field(metadata={"doc": text}, **kwargs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Organisation:
+    """The office behind the portal (publisher in metadata, footer)."""
+
+    name: str = doc("Full name, e.g. 'Dinas Komunikasi dan Informatika Kabupaten Sleman'.")
+    url: str = doc("The office's own website (absolute http(s) URL).")
+    logo: str = doc("Logo file inside content/static/ (published at /<logo>); empty for none.",
+                    default="")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Social:
+    """The portal's social media accounts; each is a full URL, empty when absent."""
+
+    facebook: str = doc("Facebook page URL.", default="")
+    instagram: str = doc("Instagram profile URL.", default="")
+    x: str = doc("X (Twitter) profile URL.", default="")
+    tiktok: str = doc("TikTok profile URL.", default="")
+    youtube: str = doc("YouTube channel URL.", default="")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionConfig:
+    """A kabupaten (top level), kecamatan (its children) or desa (their children)."""
+
+    id: str = doc("Stable id used in front matter and URLs: lowercase letters, digits, '-'.")
+    name: str = doc("Name as people write it, without 'Kecamatan'/'Desa', e.g. 'Baamang'.")
+    description: str = doc("One or two sentences shown on the region's hub page.", default="")
+    keywords: tuple[str, ...] = doc(
+        "What people type into search engines for this place (checked by `kabar audit`).",
+        default=())
+    children: tuple[RegionConfig, ...] = doc("Regions inside this one (at most 3 levels).",
+                                             default=())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryConfig:
+    """A topic such as Kesehatan or Pariwisata."""
+
+    id: str = doc("Stable id used in front matter and URLs.")
+    name: str = doc("Display name.")
+    description: str = doc("Shown on the category page.", default="")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperatorConfig:
+    """A person who writes or approves stories."""
+
+    id: str = doc("Stable id used as `author` in front matter and in URLs.")
+    name: str = doc("Full name shown as the byline.")
+    region: str = doc("Region id the operator reports from (must exist in `regions`).")
+    role: Literal["operator", "editor"] = doc("'operator' writes; 'editor' also approves.",
+                                             default="operator")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """The whole of site.yaml."""
+
+    title: str = doc("The portal's name, e.g. 'Kabar Kotim'.")
+    tagline: str = doc("One line under the title and in the home page description.", default="")
+    base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.")
+    language: Literal["id", "en"] = doc("Language of the UI strings and dates.", default="id")
+    timezone: str = doc("IANA zone for dates without an offset: Asia/Jakarta (WIB), "
+                        "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
+                        default="Asia/Jakarta")
+    organisation: Organisation = doc("The office behind the portal.")
+    social: Social = doc("Social media accounts.", default_factory=Social)
+    regions: tuple[RegionConfig, ...] = doc("The region tree, kabupaten first.")
+    categories: tuple[CategoryConfig, ...] = doc("The categories stories are filed under.")
+    operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
+    per_page: int = doc("Stories per page on the home page and every list.", default=10)
+    theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",
+                     default="default")
+    extra: Mapping[str, Any] = doc("Free map passed to templates as `site.extra`.",
+                                   default_factory=lambda: MappingProxyType({}))

@@ -1,0 +1,204 @@
+"""content/ → Story and Page records: read, split, validate, resolve links, render.
+
+Reads files (the input edge of the pipeline) but writes nothing. All problems of all
+files are collected before the caller decides to stop.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import urllib.parse
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from generator import urls
+from generator.config import walk_regions
+from generator.config import yamlsource as yaml_source
+from generator.config.schema import SiteConfig
+from generator.content import frontmatter, images
+from generator.content.discover import PAGES, STATIC, SourceTree, discover
+from generator.content.markdown import Problem, Resolved, Resolver, render
+from generator.content.metadata import CheckedStory, check_page, check_story
+from generator.diagnostics import Diagnostics
+from generator.model import Asset, Image, Page, RenderedBody, Story, StoryMeta
+
+__all__ = ["Content", "discover", "load_content"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Content:
+    """What content/ holds, validated and rendered."""
+
+    stories: tuple[Story, ...]  # only those this build publishes
+    pages: tuple[Page, ...]
+    assets: tuple[Asset, ...]  # content/static files, published at the site root
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    path: str
+    body: str
+    body_line: int
+
+
+def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
+                 include_drafts: bool) -> Content:
+    """Validate every story and page, then render the ones this build publishes."""
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
+    checked: list[tuple[_Parsed, CheckedStory, int]] = []
+    for path in tree.stories:
+        parsed, doc, lines = _read(root, path, diags)
+        if parsed is None or doc is None:
+            continue
+        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
+        if meta is not None:
+            image_line = doc.value_pos(("image",)).line + 1
+            checked.append((parsed, meta, image_line))
+    page_meta = []
+    for path in tree.pages:
+        parsed, doc, lines = _read(root, path, diags)
+        if parsed is None or doc is None:
+            continue
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        result = check_page(doc, path, 1, diags, lines, stem)
+        if result is not None:
+            page_meta.append((parsed, *result))
+
+    published = [c for c in checked if include_drafts or c[1].status == "published"]
+    story_urls = {p.path: urls.story(m.date, m.slug) for p, m, _ in published}
+    _report_collisions(story_urls, diags)
+    page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
+    for path, url in page_urls.items():
+        if url.strip("/") in urls.RESERVED:
+            diags.error(path, 2, f"alamat halaman '{url}' sudah dipakai kabar sendiri",
+                        hint="beri 'slug:' lain, misalnya 'tentang-kami'")
+    link_map = {**story_urls, **page_urls}
+    unpublished = {p.path for p, _, _ in checked} - set(story_urls)
+
+    stories = []
+    for parsed, meta, image_line in published:
+        url = story_urls[parsed.path]
+        resolve = _resolver(root, tree, parsed.path, url, link_map, unpublished)
+        body, problems = render(parsed.body, resolve)
+        _report(problems, parsed, diags)
+        image = _hero(meta, parsed.path, image_line, resolve, diags)
+        assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
+        stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
+                             body=_with_assets(body, assets)))
+    pages = []
+    for parsed, fields, _slug in page_meta:
+        url = page_urls[parsed.path]
+        body, problems = render(parsed.body, _resolver(root, tree, parsed.path, url, link_map,
+                                                       unpublished))
+        _report(problems, parsed, diags)
+        pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
+                          menu=fields.menu, url=url, body=body))
+    static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
+    return Content(stories=tuple(stories), pages=tuple(pages), assets=static)
+
+
+def _read(root: Path, path: str, diags: Diagnostics,
+          ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
+    try:
+        text = (root / path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        diags.error(path, 0, "berkas bukan teks UTF-8",
+                    hint="simpan ulang berkas dengan encoding UTF-8 (bukan dari Word)")
+        return None, None, []
+    lines = text.replace("\r\n", "\n").split("\n")
+    split = frontmatter.split(text)
+    if isinstance(split, frontmatter.SplitError):
+        diags.error(path, split.line, split.message, hint=split.hint,
+                    source_line=lines[0] if lines else "")
+        return None, None, lines
+    doc = yaml_source.load(split.header)
+    if isinstance(doc, yaml_source.YamlError):
+        line = doc.line + split.header_line - 1
+        diags.error(path, line, doc.message, column=doc.column, hint=doc.hint,
+                    source_line=lines[line - 1] if line <= len(lines) else "")
+        return None, None, lines
+    if not isinstance(doc.data, dict):
+        diags.error(path, split.header_line, "front matter harus berisi pasangan kunci: nilai",
+                    hint="contoh baris: title: \"Judul cerita\"")
+        return None, None, lines
+    return _Parsed(path, split.body, split.body_line), doc, lines
+
+
+def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:
+    lines = parsed.body.split("\n")
+    for problem in problems:
+        source = lines[problem.line - 1] if problem.line <= len(lines) else ""
+        line = problem.line + parsed.body_line - 1
+        if problem.severity == "error":
+            diags.error(parsed.path, line, problem.message, hint=problem.hint,
+                        source_line=source)
+        else:
+            diags.warning(parsed.path, line, problem.message, hint=problem.hint,
+                          source_line=source)
+
+
+def _report_collisions(story_urls: dict[str, str], diags: Diagnostics) -> None:
+    owners: dict[str, str] = {}
+    for path, url in story_urls.items():
+        if url in owners:
+            diags.error(path, 0, f"alamat {url} sudah dipakai oleh {owners[url]}",
+                        hint="ubah judul salah satu cerita, atau beri 'slug:' yang berbeda")
+        else:
+            owners[url] = path
+
+
+def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
+              link_map: dict[str, str], unpublished: set[str]) -> Resolver:
+    """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
+    folder = posixpath.dirname(source)
+
+    def resolve(target: str) -> Resolved | str:
+        path = posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(target)))
+        if not path.startswith("content/"):
+            return f"tautan '{target}' keluar dari folder content/"
+        if path in link_map:
+            return Resolved(link_map[path])
+        if path in unpublished:
+            return f"cerita tujuan '{target}' belum terbit (status bukan published)"
+        if path not in tree.files:
+            return f"berkas '{target}' tidak ditemukan"
+        if path.endswith(".md"):
+            return f"'{target}' bukan cerita atau halaman (letaknya di luar content/stories " \
+                f"atau {PAGES})"
+        url = urls.content_file(page_url, posixpath.basename(path))
+        size = images.dimensions(root / path) if images.is_image(path) else None
+        if images.is_image(path) and size is None:
+            return f"gambar '{target}' rusak atau formatnya tidak dikenal"
+        width, height = size or (None, None)
+        return Resolved(url, Asset(source=path, url=url), width, height)
+
+    return resolve
+
+
+def _hero(meta: CheckedStory, path: str, line: int, resolve: Callable[[str], Resolved | str],
+          diags: Diagnostics) -> Image | None:
+    if not meta.image:
+        return None
+    result = resolve(meta.image)
+    if isinstance(result, str) or result.asset is None:
+        diags.error(path, line, result if isinstance(result, str) else
+                    f"image '{meta.image}' harus berkas gambar di samping cerita",
+                    hint="taruh gambar di folder yang sama dengan berkas cerita, lalu tulis "
+                    "namanya saja, misalnya image: foto.jpg")
+        return None
+    return Image(source=result.asset.source, url=result.url, alt=meta.image_alt,
+                 width=result.width, height=result.height)
+
+
+def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
+    return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
+                     category=meta.category, tags=meta.tags, author=meta.author,
+                     summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
+                     status=meta.status)
+
+
+def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:
+    return replace(body, assets=tuple(sorted(set(assets), key=lambda a: a.url)))

@@ -1,0 +1,66 @@
+"""Walk content/ and list the portal's files: stories, pages, static files, everything else.
+
+Symlinks that point outside content/ are refused: an operator's commit must not be able
+to publish /etc/passwd. Hidden files and editor leftovers are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostics
+
+CONTENT = "content"
+STORIES = "content/stories/"
+PAGES = "content/pages/"
+STATIC = "content/static/"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTree:
+    """Portal-relative paths (forward slashes) of what content/ holds, sorted."""
+
+    stories: tuple[str, ...]
+    pages: tuple[str, ...]
+    static: tuple[str, ...]
+    files: frozenset[str]
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp"))
+
+
+def discover(root: Path, diags: Diagnostics) -> SourceTree:
+    """List content/ under `root`; a missing content/ is an empty portal, not an error."""
+    content = (root / CONTENT).resolve()
+    files: list[str] = []
+    if content.is_dir():
+        for folder, dirs, names in os.walk(content, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not _ignored(d) and _inside(
+                Path(folder, d), content, root, diags))
+            for name in sorted(names):
+                path = Path(folder, name)
+                if _ignored(name) or not _inside(path, content, root, diags):
+                    continue
+                if path.is_file():
+                    files.append(path.relative_to(root.resolve()).as_posix())
+    stories = tuple(f for f in files if f.startswith(STORIES) and f.endswith(".md"))
+    pages = tuple(f for f in files if f.startswith(PAGES) and f.endswith(".md")
+                  and "/" not in f[len(PAGES):])
+    static = tuple(f for f in files if f.startswith(STATIC))
+    return SourceTree(stories, pages, static, frozenset(files))
+
+
+def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:
+    """False (with an error) for a symlink leading outside content/."""
+    if not path.is_symlink():
+        return True
+    target = path.resolve()
+    if target == content or content in target.parents:
+        return True
+    rel = path.relative_to(root.resolve()) if root.resolve() in path.parents else path
+    diags.error(rel.as_posix(), 0, "tautan simbolik (symlink) menunjuk ke luar folder content/",
+                hint="salin berkasnya ke dalam content/ alih-alih membuat symlink")
+    return False

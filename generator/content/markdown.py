@@ -1,0 +1,175 @@
+"""Markdown text → RenderedBody: Python-Markdown with a fresh converter per document.
+
+The one module that imports Python-Markdown. Links and images are handed to a `resolve`
+callback (a `.md` link becomes the story's URL, a file becomes a published asset), and
+the result is sanitised last. Problems come back as data; nothing is raised or logged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from generator.content.sanitize import sanitise
+from generator.model import Asset, RenderedBody, TocEntry
+from generator.urls import slugify
+
+WORDS_PER_MINUTE = 200
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What a local link target turned into."""
+
+    url: str
+    asset: Asset | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in the body, located by its line within the body (1-based)."""
+
+    line: int
+    message: str
+    hint: str
+    severity: str = "error"
+
+
+#: Given a relative link target (no fragment), return what it becomes, or an error text.
+Resolver = Callable[[str], "Resolved | str"]
+
+
+def is_local(target: str) -> bool:
+    """True for links to files of the portal (relative paths), not URLs, anchors or mail."""
+    return bool(target) and not (target.startswith(("#", "/", "//")) or _SCHEME.match(target))
+
+
+def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, ...]]:
+    """Render one document. A new Markdown instance each time: footnotes leak otherwise."""
+    collector = _Collector(text, resolve)
+    md = markdown.Markdown(
+        extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
+                    _LinkExtension(collector)],
+        extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
+                                   "toc_depth": "2-4"},
+                           "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
+        output_format="html",
+    )
+    html = sanitise(md.convert(text))
+    toc = tuple(_flatten_toc(getattr(md, "toc_tokens", [])))
+    words = len(_WORD.findall(collector.plain_text))
+    body = RenderedBody(html=html, toc=toc, word_count=words,
+                        first_paragraph=collector.first_paragraph,
+                        assets=tuple(sorted(set(collector.assets), key=lambda a: a.url)))
+    return body, tuple(collector.problems)
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def _flatten_toc(tokens: list[dict[str, object]]) -> list[TocEntry]:
+    out: list[TocEntry] = []
+    for token in tokens:
+        out.append(TocEntry(level=int(str(token["level"])), id=str(token["id"]),
+                            name=str(token["name"])))
+        children = token.get("children")
+        if isinstance(children, list):
+            out.extend(_flatten_toc(children))
+    return out
+
+
+class _Collector:
+    """Per-document state shared with the tree processor."""
+
+    def __init__(self, text: str, resolve: Resolver) -> None:
+        self.text = text
+        self.resolve = resolve
+        self.assets: list[Asset] = []
+        self.problems: list[Problem] = []
+        self.first_paragraph = ""
+        self.plain_text = ""
+
+    def line_of(self, needle: str) -> int:
+        """Line of the first occurrence of `needle` in the body (Markdown keeps no lines)."""
+        index = self.text.find(needle)
+        return self.text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+    def visit(self, root: ET.Element) -> None:
+        for element in root.iter():
+            if element.tag == "h1":  # the story title is the page's only h1
+                element.tag = "h2"
+            elif element.tag == "a":
+                self._link(element, "href")
+            elif element.tag == "img":
+                self._image(element)
+            elif element.tag == "p" and not self.first_paragraph:
+                self.first_paragraph = " ".join("".join(element.itertext()).split())
+        self.plain_text = " ".join(root.itertext())
+
+    def _target(self, element: ET.Element, attribute: str) -> Resolved | None:
+        raw = element.get(attribute, "")
+        path, sep, fragment = raw.partition("#")
+        if not is_local(path):
+            return None
+        result = self.resolve(path)
+        if isinstance(result, str):
+            self.problems.append(Problem(self.line_of(raw), result, _HINT_MISSING))
+            return None
+        if result.asset is not None:
+            self.assets.append(result.asset)
+        element.set(attribute, result.url + (sep + fragment if sep else ""))
+        return result
+
+    def _link(self, element: ET.Element, attribute: str) -> None:
+        self._target(element, attribute)
+
+    def _image(self, element: ET.Element) -> None:
+        resolved = self._target(element, "src")
+        if resolved is not None and resolved.width and resolved.height:
+            element.set("width", str(resolved.width))
+            element.set("height", str(resolved.height))
+        element.set("loading", "lazy")
+        element.set("decoding", "async")
+        if not element.get("alt", "").strip():
+            src = element.get("src", "")
+            self.problems.append(Problem(
+                self.line_of(src) if src else 1,
+                "gambar tanpa teks alternatif (alt)",
+                "tulis keterangan gambar di antara kurung siku: ![Warga menanam padi](foto.jpg)",
+                "warning"))
+
+
+_HINT_MISSING = ("periksa nama berkas dan foldernya; tautan dihitung dari letak berkas cerita "
+                 "ini")
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, collector: _Collector) -> None:
+        super().__init__(md)
+        self.collector = collector
+
+    def run(self, root: ET.Element) -> None:
+        self.collector.visit(root)
+
+
+class _LinkExtension(Extension):
+    def __init__(self, collector: _Collector) -> None:
+        super().__init__()
+        self.collector = collector
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        # Priority 6: after the inline patterns (20) built the <a>/<img> elements, before
+        # the toc processor (5) reads the headings.
+        md.treeprocessors.register(_LinkTreeprocessor(md, self.collector), "kabar-links", 6)

@@ -1,0 +1,206 @@
+"""Front matter → validated metadata: required keys, timezone-aware dates, known ids.
+
+Every problem becomes a Diagnostic at the line of the offending key, with a hint an
+operator can act on. References to regions, categories and operators are checked
+against site.yaml here, with did-you-mean suggestions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal
+
+from generator.config.schema import SiteConfig
+from generator.config.validate import convert
+from generator.config.yamlsource import YamlDoc
+from generator.diagnostics import Diagnostics, did_you_mean
+from generator.model import Source, Status
+from generator.urls import slugify
+
+MAX_TITLE = 110
+MAX_SUMMARY = 160
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceFields:
+    """`source:` in front matter."""
+
+    name: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoryFields:
+    """The keys a story's front matter may have (see docs/content.md)."""
+
+    title: str
+    date: str
+    region: str
+    category: str
+    author: str
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    image: str = ""
+    image_alt: str = ""
+    slug: str = ""
+    updated: str = ""
+    source: SourceFields | None = None
+    status: Literal["draft", "review", "published"] = "published"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageFields:
+    """The keys a static page's front matter may have."""
+
+    title: str
+    summary: str = ""
+    slug: str = ""
+    menu: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckedStory:
+    """Story fields after validation, before the body is rendered."""
+
+    title: str
+    date: datetime
+    updated: datetime | None
+    region: str
+    category: str
+    tags: tuple[str, ...]
+    author: str
+    summary: str
+    image: str
+    image_alt: str
+    slug: str
+    source: Source | None
+    status: Status
+
+
+class FieldChecker:
+    """Reports problems of one file's front matter at the right line."""
+
+    def __init__(self, doc: YamlDoc, path: str, line_offset: int, diags: Diagnostics,
+                 lines: list[str]) -> None:
+        self.doc, self.path, self.offset, self.diags, self.lines = doc, path, line_offset, \
+            diags, lines
+        self.failed = False
+
+    def error(self, key: str, message: str, hint: str = "") -> None:
+        pos = self.doc.value_pos((key,))
+        line = pos.line + self.offset
+        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        self.diags.error(self.path, line, message, column=pos.column, hint=hint,
+                         source_line=source_line)
+        self.failed = True
+
+    def warning(self, key: str, message: str, hint: str = "") -> None:
+        pos = self.doc.value_pos((key,))
+        self.diags.warning(self.path, pos.line + self.offset, message, column=pos.column,
+                           hint=hint)
+
+
+def parse_datetime(text: str, zone: tzinfo) -> datetime | None:
+    """ISO 8601 date or date-time; without an offset it is in the site's zone."""
+    value = text.strip().replace("/", "-")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+_DATE_HINT = "tulis tahun-bulan-tanggal dan jam, misalnya 2024-11-20 09:30 (atau 2024-11-20)"
+
+
+def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, zone: tzinfo,
+                region_ids: frozenset[str], diags: Diagnostics, lines: list[str],
+                ) -> CheckedStory | None:
+    """Validate a story's front matter; None when it has errors (already reported)."""
+    fields = convert(StoryFields, doc, path, diags, line_offset=line_offset)
+    if fields is None:
+        return None
+    check = FieldChecker(doc, path, line_offset, diags, lines)
+    if not fields.title:
+        check.error("title", "title kosong", "tulis judul cerita setelah 'title:'")
+    elif len(fields.title) > MAX_TITLE:
+        check.warning("title", f"judul terlalu panjang ({len(fields.title)} karakter)",
+                      f"judul yang baik di mesin pencari paling banyak {MAX_TITLE} karakter")
+    date = parse_datetime(fields.date, zone)
+    if date is None:
+        check.error("date", f"tanggal '{fields.date}' tidak bisa dibaca", _DATE_HINT)
+    updated = parse_datetime(fields.updated, zone) if fields.updated else None
+    if fields.updated and updated is None:
+        check.error("updated", f"tanggal '{fields.updated}' tidak bisa dibaca", _DATE_HINT)
+    elif updated and date and updated < date:
+        check.error("updated", "updated lebih awal dari date",
+                    "updated adalah waktu cerita diperbarui, setelah terbit")
+    if fields.region not in region_ids:
+        check.error("region", f"wilayah '{fields.region}' tidak ada di site.yaml",
+                    did_you_mean(fields.region, region_ids))
+    categories = [c.id for c in config.categories]
+    if fields.category not in categories:
+        check.error("category", f"kategori '{fields.category}' tidak ada di site.yaml",
+                    did_you_mean(fields.category, categories))
+    operators = [o.id for o in config.operators]
+    if fields.author not in operators:
+        check.error("author", f"penulis '{fields.author}' tidak ada di daftar operators "
+                    "site.yaml", did_you_mean(fields.author, operators))
+    if fields.image and not fields.image_alt:
+        check.error("image", "image_alt wajib diisi jika ada image",
+                    "tambahkan 'image_alt:' yang menjelaskan isi gambar untuk pembaca tunanetra")
+    if len(fields.summary) > MAX_SUMMARY:
+        check.warning("summary", f"summary terlalu panjang ({len(fields.summary)} karakter)",
+                      f"mesin pencari memotong deskripsi setelah sekitar {MAX_SUMMARY} karakter")
+    slug = _slug(fields.slug, fields.title, check)
+    tags = _tags(fields.tags, check)
+    source = None
+    if fields.source is not None:
+        if fields.source.url and not fields.source.url.startswith(("https://", "http://")):
+            check.error("source", "source.url harus URL lengkap yang diawali https://")
+        source = Source(name=fields.source.name, url=fields.source.url)
+    if check.failed or date is None:
+        return None
+    return CheckedStory(title=fields.title, date=date, updated=updated, region=fields.region,
+                        category=fields.category, tags=tags, author=fields.author,
+                        summary=" ".join(fields.summary.split()), image=fields.image,
+                        image_alt=fields.image_alt, slug=slug, source=source,
+                        status=fields.status)
+
+
+def check_page(doc: YamlDoc, path: str, line_offset: int, diags: Diagnostics,
+               lines: list[str], default_slug: str) -> tuple[PageFields, str] | None:
+    """Validate a static page's front matter; returns the fields and the slug."""
+    fields = convert(PageFields, doc, path, diags, line_offset=line_offset)
+    if fields is None:
+        return None
+    check = FieldChecker(doc, path, line_offset, diags, lines)
+    if not fields.title:
+        check.error("title", "title kosong", "tulis judul halaman setelah 'title:'")
+    slug = _slug(fields.slug, default_slug, check)
+    return None if check.failed else (fields, slug)
+
+
+def _slug(given: str, fallback: str, check: FieldChecker) -> str:
+    if given:
+        if slugify(given) != given:
+            check.error("slug", f"slug '{given}' tidak aman untuk URL",
+                        f"pakai huruf kecil, angka dan '-', misalnya '{slugify(given)}'")
+        return given
+    slug = slugify(fallback)
+    if not slug:
+        check.error("title", "judul tidak menghasilkan alamat (slug) yang bisa dipakai",
+                    "tambahkan 'slug:' berisi huruf kecil, angka dan '-'")
+    return slug
+
+
+def _tags(tags: tuple[str, ...], check: FieldChecker) -> tuple[str, ...]:
+    out: list[str] = []
+    for tag in tags:
+        name = " ".join(tag.split())
+        if not slugify(name):
+            check.error("tags", f"tag '{tag}' tidak berisi huruf atau angka")
+        elif name.lower() not in (t.lower() for t in out):
+            out.append(name)
+    return tuple(out)

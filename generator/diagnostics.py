@@ -1,0 +1,126 @@
+"""User-facing problems: the Diagnostic record, the collector and the compiler-style format.
+
+A user mistake (bad YAML, unknown region, missing alt text) is a Diagnostic, never an
+exception with a traceback. Stages add to a `Diagnostics` collector passed in explicitly;
+`build.py` stops between stages when errors were collected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+#: At most this many diagnostics are printed; the rest are counted (Hugo caps at 50).
+PRINT_CAP = 50
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnostic:
+    """One problem, located in a file the operator can open."""
+
+    path: str  # relative to the portal root, with forward slashes
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    column: int = 0  # 1-based; 0 when unknown
+    severity: Severity = "error"
+    message: str
+    hint: str = ""
+    source_line: str = ""  # the offending line, shown under the message
+
+    def format(self) -> str:
+        """`path:line:col: error: message`, then `hint:` and the source line."""
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        if self.source_line.strip():
+            text += f"\n  | {self.source_line.rstrip()}"
+        return text
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.message)
+
+
+@dataclass(slots=True)
+class Diagnostics:
+    """Collects the diagnostics of a build, in the order the stages found them."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.items:
+            self.items.append(diagnostic)
+
+    def error(self, path: str, line: int, message: str, *, column: int = 0, hint: str = "",
+              source_line: str = "") -> None:
+        self.add(Diagnostic(path=path, line=line, column=column, message=message, hint=hint,
+                            source_line=source_line))
+
+    def warning(self, path: str, line: int, message: str, *, column: int = 0, hint: str = "",
+                source_line: str = "") -> None:
+        self.add(Diagnostic(path=path, line=line, column=column, severity="warning",
+                            message=message, hint=hint, source_line=source_line))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def has_errors(self, *, strict: bool = False) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class BuildFailed(Exception):
+    """Raised by `build.py` between stages when the collected diagnostics hold errors."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__(f"{len(diagnostics.errors)} error(s)")
+        self.diagnostics = diagnostics
+
+
+def format_report(diagnostics: Iterable[Diagnostic], *, cap: int = PRINT_CAP) -> str:
+    """All diagnostics grouped by file, errors first, capped with a count of the rest."""
+    ordered = sorted(diagnostics, key=lambda d: (d.severity != "error", *d.sort_key()))
+    shown = ordered[:cap]
+    lines = [d.format() for d in shown]
+    if len(ordered) > cap:
+        lines.append(f"... dan {len(ordered) - cap} masalah lain tidak ditampilkan.")
+    return "\n".join(lines)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A `hint:` text naming the closest known choices, or listing a few of them."""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    if close:
+        return "maksud Anda " + " atau ".join(f"'{c}'" for c in close) + "?"
+    if not options:
+        return ""
+    listed = ", ".join(f"'{c}'" for c in options[:8])
+    more = ", …" if len(options) > 8 else ""
+    return f"pilihan yang ada: {listed}{more}"
+
+
+def relpath(path: Path, root: Path) -> str:
+    """A portal-relative path with forward slashes, for diagnostics."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,158 @@
+"""The nouns of a portal: frozen records that flow between the pipeline stages.
+
+Records are complete when created (nothing is filled in "later") and hold relations as
+ids or as references to other frozen records, never as cycles. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from generator.config.schema import CategoryConfig, OperatorConfig, SiteConfig
+
+Status = Literal["draft", "review", "published"]
+RegionKind = Literal["kabupaten", "kecamatan", "desa"]
+REGION_KINDS: tuple[RegionKind, ...] = ("kabupaten", "kecamatan", "desa")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Image:
+    """A picture published with a story: where it comes from, where it goes, what it shows."""
+
+    source: str  # portal-relative path of the file in content/
+    url: str  # site-relative URL in the output
+    alt: str
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """Where a story's facts come from (an office, a press release)."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TocEntry:
+    """A heading of a story body, for the table of contents."""
+
+    level: int
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asset:
+    """A file copied from content/ (or a theme) to the output unchanged."""
+
+    source: str  # portal-relative path, or an absolute path for built-in files
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedBody:
+    """Markdown turned into sanitised HTML, with what the later stages need from it."""
+
+    html: str
+    toc: tuple[TocEntry, ...]
+    word_count: int
+    first_paragraph: str  # plain text, for descriptions when a summary is missing
+    assets: tuple[Asset, ...]  # local files the body links to or shows
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoryMeta:
+    """Validated front matter of a story."""
+
+    title: str
+    date: datetime  # timezone-aware
+    updated: datetime | None
+    region: str
+    category: str
+    tags: tuple[str, ...]
+    author: str
+    summary: str
+    image: Image | None
+    slug: str
+    source: Source | None
+    status: Status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Story:
+    """One story: its file, metadata, rendered body and URL."""
+
+    path: str  # portal-relative source path, e.g. content/stories/2024/x.md
+    meta: StoryMeta
+    body: RenderedBody
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """A static page from content/pages/ (Tentang, Kontak)."""
+
+    path: str
+    title: str
+    summary: str
+    menu: int | None  # position in the main navigation; None keeps it out
+    url: str
+    body: RenderedBody
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Region:
+    """A node of the region tree, resolved from site.yaml."""
+
+    id: str
+    name: str
+    kind: RegionKind
+    description: str
+    keywords: tuple[str, ...]
+    parent: str | None
+    children: tuple[str, ...]
+    lineage: tuple[str, ...]  # ids from the kabupaten down to this region
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tag:
+    """A tag as written by operators, and the slug its page lives under."""
+
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """Everything the renderers and publishers read; built once per build."""
+
+    config: SiteConfig
+    build_time: datetime
+    stories: tuple[Story, ...]  # newest first, then by URL
+    pages: tuple[Page, ...]
+    regions: Mapping[str, Region]  # in site.yaml order, depth first
+    categories: Mapping[str, CategoryConfig]
+    operators: Mapping[str, OperatorConfig]
+    tags: Mapping[str, Tag]  # by slug, sorted by slug
+    by_region: Mapping[str, tuple[Story, ...]]  # a region's stories and its descendants'
+    by_category: Mapping[str, tuple[Story, ...]]
+    by_tag: Mapping[str, tuple[Story, ...]]
+    by_author: Mapping[str, tuple[Story, ...]]
+    by_year: Mapping[int, tuple[Story, ...]]
+    by_month: Mapping[tuple[int, int], tuple[Story, ...]]
+    assets: tuple[Asset, ...]  # content files to copy (story images, content/static)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One file of the built site: where it goes (relative to output/) and its bytes."""
+
+    path: str
+    data: bytes

@@ -1,0 +1,20 @@
+"""Site → the non-HTML outputs: copied content files (images, static), later feeds and maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.model import Asset, Output, Site
+from generator.urls import output_path
+
+__all__ = ["copy_assets"]
+
+
+def copy_assets(site: Site, root: Path) -> list[Output]:
+    """content/static files and every file a story or page links to, byte for byte."""
+    assets: dict[str, Asset] = {a.url: a for a in site.assets}
+    for item in (*site.stories, *site.pages):
+        for asset in item.body.assets:
+            assets.setdefault(asset.url, asset)
+    return [Output(output_path(url), (root / asset.source).read_bytes())
+            for url, asset in sorted(assets.items())]

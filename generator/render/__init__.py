@@ -1,0 +1,52 @@
+"""Site → HTML pages and theme assets, through the theme's Jinja2 templates."""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+
+from generator import urls
+from generator.diagnostics import Diagnostics
+from generator.model import Output, Site
+from generator.render import templates
+from generator.render.dates import DateFormatter
+from generator.render.pages import PageMaker
+from generator.render.theme import static_files, theme_chain
+from generator.render.views import Views
+
+__all__ = ["render_pages"]
+
+#: Stop rendering after this many template errors: one bad template fails every page.
+MAX_TEMPLATE_ERRORS = 20
+
+
+def render_pages(site: Site, root: Path, diags: Diagnostics) -> list[Output]:
+    """Every HTML page of the site plus the theme's fingerprinted static files."""
+    chain = theme_chain(root, site.config.theme, diags)
+    if not chain:
+        return []
+    statics = static_files(chain)
+    asset_urls = {f.name: urls.asset(f.fingerprinted) for f in statics}
+
+    def asset_url(name: str) -> str:
+        if name not in asset_urls:
+            raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
+        return asset_urls[name]
+
+    dates = DateFormatter(site.config.language, zoneinfo.ZoneInfo(site.config.timezone))
+    env = templates.make_environment(chain, dates, asset_url)
+    views = Views(site, dates)
+    common = {"site": views.site_view(), "t": views.t}
+    outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
+               for f in statics]
+    failures = 0
+    for spec in PageMaker(site, views).all():
+        html = templates.render(env, spec.template, {**common, "page": spec.page,
+                                                     **spec.context}, root, diags)
+        if html is None:
+            failures += 1
+            if failures >= MAX_TEMPLATE_ERRORS:
+                break
+            continue
+        outputs.append(Output(urls.output_path(spec.page.url), html.encode("utf-8")))
+    return outputs

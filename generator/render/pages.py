@@ -1,0 +1,208 @@
+"""The page kinds of a portal and their routes: one PageSpec per HTML page to render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator import urls
+from generator.model import Region, Site, Story
+from generator.render.views import (
+    ArchiveYear,
+    ContentView,
+    Link,
+    ListingView,
+    PageView,
+    RegionNode,
+    RegionView,
+    TermView,
+    Views,
+    describe,
+)
+from generator.structure.pagination import Listing, paginate
+from generator.structure.related import related
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One page: the template to use and its variables (besides the common ones)."""
+
+    template: str
+    page: PageView
+    context: dict[str, Any]
+
+
+class PageMaker:
+    """Turns a Site into PageSpecs, kind by kind."""
+
+    def __init__(self, site: Site, views: Views) -> None:
+        self.site, self.views, self.t = site, views, views.t
+        self.per_page = site.config.per_page
+        self.home_crumb = Link(self.t["home"], urls.home())
+
+    def all(self) -> Iterator[PageSpec]:
+        yield from self.home()
+        for story in self.site.stories:
+            yield self.story(story)
+        yield self.regions_index()
+        for region in self.site.regions.values():
+            yield from self.region(region)
+        yield from self.taxonomies()
+        yield from self.archives()
+        for page in self.site.pages:
+            yield self.spec("page.html", "page", page.title, page.url,
+                            page.summary or describe(page.body.first_paragraph),
+                            (self.home_crumb, Link(page.title, page.url)),
+                            content=ContentView(title=page.title, body_html=page.body.html,
+                                                toc=page.body.toc))
+        yield self.spec("404.html", "404", self.t["not_found"], urls.not_found(),
+                        self.t["not_found_text"], (self.home_crumb,), noindex=True)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def spec(self, template: str, kind: str, title: str, url: str, description: str,
+             crumbs: tuple[Link, ...], *, number: int = 1, noindex: bool = False,
+             image: Any = None, **context: Any) -> PageSpec:
+        site_title = self.site.config.title
+        if number > 1:
+            title = f"{title} ({self.t['page_n'].replace('{n}', str(number))})"
+            description = f"{description} ({self.t['page_n'].replace('{n}', str(number))})"
+        full = site_title if kind == "home" and number == 1 else f"{title} | {site_title}"
+        page = PageView(title=title, full_title=full, description=describe(description),
+                        url=url, canonical=self.views.abs(url), kind=kind, breadcrumbs=crumbs,
+                        noindex=noindex, feeds=(), image=image)
+        return PageSpec(template, page, context)
+
+    def listing(self, listing: Listing) -> ListingView:
+        return ListingView(
+            items=tuple(self.views.story(s) for s in listing.items), number=listing.number,
+            count=listing.count, total=listing.total, prev_url=listing.prev_url,
+            next_url=listing.next_url,
+            pages=tuple(Link(str(n), u) for n, u in enumerate(listing.page_urls, start=1)))
+
+    def paged(self, stories: tuple[Story, ...], first_url: str) -> tuple[Listing, ...]:
+        return paginate(stories, self.per_page, first_url)
+
+    def region_label(self, region: Region) -> str:
+        kind = self.t[region.kind]
+        return self.t["region_name"].replace("{kind}", kind).replace("{name}", region.name)
+
+    # -- page kinds -------------------------------------------------------------------
+
+    def home(self) -> Iterator[PageSpec]:
+        config = self.site.config
+        for listing in self.paged(self.site.stories, urls.home()):
+            crumbs = (self.home_crumb,) if listing.number == 1 else (
+                self.home_crumb, Link(self.t["page_n"].replace("{n}", str(listing.number)),
+                                      listing.url))
+            yield self.spec("home.html", "home", config.title, listing.url,
+                            config.tagline or config.title, crumbs, number=listing.number,
+                            listing=self.listing(listing))
+
+    def story(self, story: Story) -> PageSpec:
+        view = self.views.story(story)
+        region = self.site.regions[story.meta.region]
+        crumbs = (self.home_crumb,
+                  *(Link(self.region_label(self.site.regions[r]), self.site.regions[r].url)
+                    for r in region.lineage),
+                  Link(story.meta.title, story.url))
+        return self.spec("story.html", "story", story.meta.title, story.url,
+                         story.meta.summary or story.body.first_paragraph, crumbs,
+                         noindex=story.meta.status != "published", image=view.image,
+                         story=view,
+                         related=tuple(self.views.story(s) for s in related(self.site, story)))
+
+    def regions_index(self) -> PageSpec:
+        def node(region: Region) -> RegionNode:
+            return RegionNode(region=self.views.region_ref(region),
+                              children=tuple(node(self.site.regions[c]) for c in region.children))
+
+        roots = tuple(node(r) for r in self.site.regions.values() if r.parent is None)
+        title = self.t["regions"]
+        return self.spec("regions.html", "index", title, urls.regions_index(),
+                         self.t["regions_intro"],
+                         (self.home_crumb, Link(title, urls.regions_index())), regions=roots)
+
+    def region(self, region: Region) -> Iterator[PageSpec]:
+        regions = self.site.regions
+        label = self.region_label(region)
+        parent = regions[region.parent] if region.parent else None
+        view = RegionView(
+            id=region.id, name=region.name, kind=region.kind, description=region.description,
+            keywords=region.keywords, url=region.url,
+            parent=self.views.region_ref(parent) if parent else None,
+            children=tuple(self.views.region_ref(regions[c]) for c in region.children),
+            count=len(self.site.by_region.get(region.id, ())))
+        crumbs = (self.home_crumb, *(Link(self.region_label(regions[r]), regions[r].url)
+                                     for r in region.lineage))
+        title = self.t["news_from"].replace("{name}", label)
+        description = region.description or self.t["region_intro"].replace("{name}", label)
+        for listing in self.paged(self.site.by_region.get(region.id, ()), region.url):
+            yield self.spec("region.html", "region", title, listing.url, description, crumbs,
+                            number=listing.number, region=view, listing=self.listing(listing))
+
+    def taxonomies(self) -> Iterator[PageSpec]:
+        site, t = self.site, self.t
+        categories = [(TermView(kind="category", name=c.name, url=urls.category(c.id),
+                                description=c.description, count=len(site.by_category[c.id]),
+                                subtitle=""), site.by_category[c.id])
+                      for c in site.categories.values()]
+        tags = [(TermView(kind="tag", name=tag.name, url=tag.url, description="",
+                          count=len(site.by_tag[slug]), subtitle=""), site.by_tag[slug])
+                for slug, tag in site.tags.items()]
+        operators = []
+        for operator in site.operators.values():
+            home = site.regions.get(operator.region)
+            role = t.get(f"role_{operator.role}", operator.role)
+            subtitle = f"{role}, {self.region_label(home)}" if home else role
+            operators.append((TermView(kind="operator", name=operator.name,
+                                       url=urls.operator(operator.id), description="",
+                                       count=len(site.by_author[operator.id]),
+                                       subtitle=subtitle), site.by_author[operator.id]))
+        for kind, index_url, terms in (("categories", urls.categories_index(), categories),
+                                       ("tags", urls.tags_index(), tags),
+                                       ("authors", urls.operators_index(), operators)):
+            index_crumb = Link(t[kind], index_url)
+            yield self.spec("terms.html", "index", t[kind], index_url,
+                            f"{t[kind]} — {site.config.title}", (self.home_crumb, index_crumb),
+                            terms_title=t[kind], terms=tuple(term for term, _ in terms))
+            for term, stories in terms:
+                yield from self.term_pages(term, stories, (self.home_crumb, index_crumb))
+
+    def term_pages(self, term: TermView, stories: tuple[Story, ...],
+                   crumbs: tuple[Link, ...]) -> Iterator[PageSpec]:
+        kind = {"operator": "operator"}.get(term.kind, term.kind)
+        label = self.t["author" if term.kind == "operator" else term.kind]
+        description = term.description or f"{label}: {term.name} — {self.site.config.title}"
+        for listing in self.paged(stories, term.url):
+            yield self.spec("term.html", kind, term.name, listing.url, description,
+                            (*crumbs, Link(term.name, term.url)), number=listing.number,
+                            term=term, listing=self.listing(listing))
+
+    def archives(self) -> Iterator[PageSpec]:
+        site, t = self.site, self.t
+        index_crumb = Link(t["archives"], urls.archives_index())
+        years = []
+        for year, stories in site.by_year.items():
+            months = tuple(
+                TermView(kind="archive", name=self.month_name(y, m), url=urls.archive_month(y, m),
+                         description="", count=len(items), subtitle="")
+                for (y, m), items in sorted(site.by_month.items()) if y == year)
+            years.append(ArchiveYear(name=str(year), url=urls.archive_year(year),
+                                     count=len(stories), months=months))
+        yield self.spec("archives.html", "index", t["archives"], urls.archives_index(),
+                        t["archives_intro"], (self.home_crumb, index_crumb), years=tuple(years))
+        for archive_year in years:
+            year_term = TermView(kind="archive", name=archive_year.name, url=archive_year.url,
+                                 description="", count=archive_year.count, subtitle="")
+            yield from self.term_pages(year_term, site.by_year[int(archive_year.name)],
+                                       (self.home_crumb, index_crumb))
+            for month in archive_year.months:
+                y, m = int(archive_year.name), int(month.url.rstrip("/").rsplit("/", 1)[1])
+                yield from self.term_pages(month, site.by_month[(y, m)],
+                                           (self.home_crumb, index_crumb,
+                                            Link(archive_year.name, archive_year.url)))
+
+    def month_name(self, year: int, month: int) -> str:
+        return self.views.month_name(year, month)

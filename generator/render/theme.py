@@ -1,0 +1,95 @@
+"""Resolve a theme and its `extends` chain to folders, and index its static files."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import yamlsource
+from generator.diagnostics import Diagnostics
+
+#: The default theme shipped with kabar (the repository's themes/default).
+BUILTIN_THEMES = Path(__file__).resolve().parents[2] / "themes"
+MAX_CHAIN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeDir:
+    """One theme of the chain: its name and folder."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """A theme static file and its fingerprinted URL name."""
+
+    name: str  # e.g. style.css
+    path: Path
+    fingerprinted: str  # e.g. style.3f9a1c2e.css
+
+
+def theme_chain(root: Path, name: str, diags: Diagnostics) -> tuple[ThemeDir, ...]:
+    """The site's theme first, then its parents, ending at the built-in default."""
+    chain: list[ThemeDir] = []
+    current: str | None = name
+    while current is not None and len(chain) < MAX_CHAIN:
+        folder = _find(root, current)
+        if folder is None:
+            diags.error("site.yaml", 0, f"tema '{current}' tidak ditemukan",
+                        hint=f"buat folder themes/{current}/ atau pakai theme: default")
+            return tuple(chain)
+        if any(t.path == folder for t in chain):
+            diags.error(f"themes/{current}/theme.yaml", 1, "tema saling mewarisi (extends "
+                        "berputar)", hint="periksa 'extends' di theme.yaml")
+            return tuple(chain)
+        chain.append(ThemeDir(current, folder))
+        current = _parent(folder, current, diags)
+    if not any(t.name == "default" for t in chain):
+        default = _find(root, "default")
+        if default is not None:
+            chain.append(ThemeDir("default", default))
+    return tuple(chain)
+
+
+def _find(root: Path, name: str) -> Path | None:
+    for base in (root / "themes", BUILTIN_THEMES):
+        folder = base / name
+        if (folder / "templates").is_dir():
+            return folder
+    return None
+
+
+def _parent(folder: Path, name: str, diags: Diagnostics) -> str | None:
+    manifest = folder / "theme.yaml"
+    if not manifest.is_file():
+        return None if name == "default" else "default"
+    doc = yamlsource.load(manifest.read_text(encoding="utf-8"))
+    if isinstance(doc, yamlsource.YamlError) or not isinstance(doc.data, dict):
+        diags.error(f"themes/{name}/theme.yaml", getattr(doc, "line", 1),
+                    "theme.yaml tidak valid", hint="isi minimal: name: NAMA")
+        return None
+    parent = doc.data.get("extends")
+    if parent is None:
+        return None if name == "default" else "default"
+    return str(parent)
+
+
+def static_files(chain: tuple[ThemeDir, ...]) -> tuple[StaticFile, ...]:
+    """Static files of the chain; a child theme's file hides its parent's of the same name."""
+    found: dict[str, Path] = {}
+    for theme in reversed(chain):
+        static = theme.path / "static"
+        if static.is_dir():
+            for path in sorted(static.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found[path.relative_to(static).as_posix()] = path
+    files = []
+    for name, path in sorted(found.items()):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        stem, ext = posixpath.splitext(name)
+        files.append(StaticFile(name, path, f"{stem}.{digest}{ext}"))
+    return tuple(files)

@@ -1,0 +1,255 @@
+"""Template view objects: the documented contract of docs/themes.md, built from a Site.
+
+Templates never see internal records; every field here is described in docs/themes.md.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from generator import urls
+from generator.content.markdown import reading_minutes
+from generator.model import Image, Region, Site, Story, TocEntry
+from generator.render.dates import DateFormatter
+from generator.render.strings import STRINGS
+
+DESCRIPTION_LIMIT = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageView:
+    url: str
+    abs_url: str
+    alt: str
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionRef:
+    id: str
+    name: str
+    url: str
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganisationView:
+    name: str
+    url: str
+    logo_url: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteView:
+    title: str
+    tagline: str
+    base_url: str
+    language: str
+    organisation: OrganisationView
+    social: tuple[Link, ...]
+    nav: tuple[Link, ...]
+    top_regions: tuple[RegionRef, ...]
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageView:
+    title: str
+    full_title: str
+    description: str
+    url: str
+    canonical: str
+    kind: str
+    breadcrumbs: tuple[Link, ...]
+    noindex: bool
+    feeds: tuple[Link, ...]
+    image: ImageView | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoryView:
+    title: str
+    url: str
+    abs_url: str
+    date: datetime
+    updated: datetime | None
+    summary: str
+    body_html: str
+    toc: tuple[TocEntry, ...]
+    region: RegionRef
+    region_path: tuple[RegionRef, ...]
+    category: Link
+    tags: tuple[Link, ...]
+    author: Link
+    author_role: str
+    image: ImageView | None
+    reading_minutes: int
+    word_count: int
+    source: Link | None
+    status: str
+    share: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListingView:
+    items: tuple[StoryView, ...]
+    number: int
+    count: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+    pages: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionView:
+    id: str
+    name: str
+    kind: str
+    description: str
+    keywords: tuple[str, ...]
+    url: str
+    parent: RegionRef | None
+    children: tuple[RegionRef, ...]
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TermView:
+    kind: str
+    name: str
+    url: str
+    description: str
+    count: int
+    subtitle: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionNode:
+    region: RegionRef
+    children: tuple[RegionNode, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveYear:
+    name: str
+    url: str
+    count: int
+    months: tuple[TermView, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentView:
+    title: str
+    body_html: str
+    toc: tuple[TocEntry, ...]
+
+
+class Views:
+    """Builds view objects for one site; caches the per-story views it has built."""
+
+    def __init__(self, site: Site, dates: DateFormatter) -> None:
+        self.site = site
+        self.dates = dates
+        self.base = site.config.base_url.rstrip("/")
+        self.t = STRINGS[site.config.language]
+        self._stories: dict[str, StoryView] = {}
+
+    def month_name(self, year: int, month: int) -> str:
+        return self.dates.month(year, month)
+
+    def abs(self, url: str) -> str:
+        return urls.absolute(self.base, url)
+
+    def image(self, image: Image | None) -> ImageView | None:
+        if image is None:
+            return None
+        return ImageView(url=image.url, abs_url=self.abs(image.url), alt=image.alt,
+                         width=image.width, height=image.height)
+
+    def region_ref(self, region: Region) -> RegionRef:
+        return RegionRef(id=region.id, name=region.name, url=region.url, kind=region.kind,
+                         count=len(self.site.by_region.get(region.id, ())))
+
+    def site_view(self) -> SiteView:
+        config = self.site.config
+        social = tuple(Link(label, url) for label, url in (
+            ("Facebook", config.social.facebook), ("Instagram", config.social.instagram),
+            ("X", config.social.x), ("TikTok", config.social.tiktok),
+            ("YouTube", config.social.youtube)) if url)
+        nav = (Link(self.t["home"], urls.home()), Link(self.t["regions"], urls.regions_index()),
+               Link(self.t["categories"], urls.categories_index()),
+               Link(self.t["archives"], urls.archives_index()),
+               *(Link(p.title, p.url) for p in self.site.pages if p.menu is not None))
+        logo = config.organisation.logo
+        return SiteView(
+            title=config.title, tagline=config.tagline, base_url=self.base,
+            language=config.language,
+            organisation=OrganisationView(name=config.organisation.name,
+                                          url=config.organisation.url,
+                                          logo_url=self.abs("/" + logo) if logo else None),
+            social=social, nav=nav,
+            top_regions=tuple(self.region_ref(r) for r in self.site.regions.values()
+                              if r.parent is None),
+            extra=config.extra)
+
+    def story(self, story: Story) -> StoryView:
+        cached = self._stories.get(story.url)
+        if cached is not None:
+            return cached
+        site, meta = self.site, story.meta
+        region = site.regions[meta.region]
+        category = site.categories[meta.category]
+        operator = site.operators[meta.author]
+        abs_url = self.abs(story.url)
+        view = StoryView(
+            title=meta.title, url=story.url, abs_url=abs_url, date=meta.date,
+            updated=meta.updated, summary=meta.summary or story.body.first_paragraph,
+            body_html=story.body.html, toc=story.body.toc, region=self.region_ref(region),
+            region_path=tuple(self.region_ref(site.regions[r]) for r in region.lineage),
+            category=Link(category.name, urls.category(category.id)),
+            tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags),
+            author=Link(operator.name, urls.operator(operator.id)),
+            author_role=self.t[f"role_{operator.role}"] if f"role_{operator.role}" in self.t
+            else operator.role,
+            image=self.image(meta.image), reading_minutes=reading_minutes(story.body.word_count),
+            word_count=story.body.word_count,
+            source=Link(meta.source.name, meta.source.url) if meta.source and meta.source.url
+            else None,
+            status=meta.status, share=share_links(meta.title, abs_url))
+        self._stories[story.url] = view
+        return view
+
+
+def share_links(title: str, url: str) -> tuple[Link, ...]:
+    """Plain share links: no third-party script runs on the portal."""
+    q = urllib.parse.quote
+    return (
+        Link("WhatsApp", f"https://wa.me/?text={q(title + ' ' + url, safe='')}"),
+        Link("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={q(url, safe='')}"),
+        Link("X", f"https://x.com/intent/post?text={q(title, safe='')}&url={q(url, safe='')}"),
+        Link("Telegram", f"https://t.me/share/url?url={q(url, safe='')}&text={q(title, safe='')}"),
+    )
+
+
+def describe(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Plain text cut at a word boundary to fit under `limit` characters (with an ellipsis)."""
+    text = " ".join(text.split())
+    if len(text) < limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,.;:-") + "…"

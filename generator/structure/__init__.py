@@ -1,0 +1,87 @@
+"""Stories and config → Site: the region tree, groupings by taxonomy and date. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TypeVar
+
+from generator import urls
+from generator.config import walk_regions
+from generator.config.schema import SiteConfig
+from generator.model import REGION_KINDS, Asset, Page, Region, Site, Story, Tag
+
+__all__ = ["build_site", "resolve_regions"]
+
+K = TypeVar("K", bound=Hashable)
+
+
+def resolve_regions(config: SiteConfig) -> Mapping[str, Region]:
+    """The region tree of site.yaml as Region records, depth first."""
+    regions: dict[str, Region] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    for region, depth, _ in walk_regions(config.regions):
+        lineage = (*parents.get(region.id, ()), region.id)
+        for child in region.children:
+            parents[child.id] = lineage
+        regions[region.id] = Region(
+            id=region.id, name=region.name, kind=REGION_KINDS[min(depth, 3) - 1],
+            description=region.description, keywords=region.keywords,
+            parent=lineage[-2] if len(lineage) > 1 else None,
+            children=tuple(c.id for c in region.children), lineage=lineage,
+            url=urls.region(lineage))
+    return MappingProxyType(regions)
+
+
+def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
+            ) -> Mapping[K, tuple[Story, ...]]:
+    ordered = keys if keys is not None else sorted(groups)  # type: ignore[type-var]
+    return MappingProxyType({key: tuple(groups.get(key, ())) for key in ordered})
+
+
+def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
+               assets: tuple[Asset, ...], build_time: datetime) -> Site:
+    """Group the stories every way the site lists them. Stories newest first."""
+    ordered = tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
+    regions = resolve_regions(config)
+    by_region: defaultdict[str, list[Story]] = defaultdict(list)
+    by_category: defaultdict[str, list[Story]] = defaultdict(list)
+    by_tag: defaultdict[str, list[Story]] = defaultdict(list)
+    by_author: defaultdict[str, list[Story]] = defaultdict(list)
+    by_year: defaultdict[int, list[Story]] = defaultdict(list)
+    by_month: defaultdict[tuple[int, int], list[Story]] = defaultdict(list)
+    spellings: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    zone = build_time.tzinfo
+    for story in ordered:
+        meta = story.meta
+        for region_id in regions[meta.region].lineage:
+            by_region[region_id].append(story)
+        by_category[meta.category].append(story)
+        by_author[meta.author].append(story)
+        local = meta.date.astimezone(zone)
+        by_year[local.year].append(story)
+        by_month[(local.year, local.month)].append(story)
+        for name in meta.tags:
+            slug = urls.slugify(name)
+            by_tag[slug].append(story)
+            spellings[slug][name] += 1
+    tags = {slug: Tag(name=min(counts, key=lambda n: (-counts[n], n)), slug=slug,
+                      url=urls.tag(slug))
+            for slug, counts in sorted(spellings.items())}
+    return Site(
+        config=config, build_time=build_time, stories=ordered,
+        pages=tuple(sorted(pages, key=lambda p: (p.menu is None, p.menu or 0, p.url))),
+        regions=regions,
+        categories=MappingProxyType({c.id: c for c in config.categories}),
+        operators=MappingProxyType({o.id: o for o in config.operators}),
+        tags=MappingProxyType(tags),
+        by_region=_freeze(by_region, list(regions)),
+        by_category=_freeze(by_category, [c.id for c in config.categories]),
+        by_tag=_freeze(by_tag, list(tags)),
+        by_author=_freeze(by_author, [o.id for o in config.operators]),
+        by_year=_freeze(by_year, sorted(by_year, reverse=True)),
+        by_month=_freeze(by_month, sorted(by_month, reverse=True)),
+        assets=assets,
+    )

@@ -1,0 +1,123 @@
+"""Every permalink rule and slugify: the only place a URL or an output path is invented."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from datetime import datetime
+
+#: First path segments the generator uses itself; a static page may not take them.
+RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
+                      "assets", "cari", "feed", "404.html"})
+MAX_SLUG = 80
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """URL-safe, stable slug: ASCII lowercase words joined by '-', at most 80 characters.
+
+    `slugify(slugify(x)) == slugify(x)`; 'Pasar Rakyat Baamang' -> 'pasar-rakyat-baamang'.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_WORD.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[:MAX_SLUG + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:MAX_SLUG]
+    return slug.strip("-")
+
+
+def home() -> str:
+    return "/"
+
+
+def story(date: datetime, slug: str) -> str:
+    return f"/berita/{date.year:04d}/{slug}/"
+
+
+def region(lineage: tuple[str, ...]) -> str:
+    return "/wilayah/" + "".join(f"{part}/" for part in lineage)
+
+
+def regions_index() -> str:
+    return "/wilayah/"
+
+
+def category(category_id: str) -> str:
+    return f"/kategori/{category_id}/"
+
+
+def categories_index() -> str:
+    return "/kategori/"
+
+
+def tag(tag_slug: str) -> str:
+    return f"/tag/{tag_slug}/"
+
+
+def tags_index() -> str:
+    return "/tag/"
+
+
+def operator(operator_id: str) -> str:
+    return f"/penulis/{operator_id}/"
+
+
+def operators_index() -> str:
+    return "/penulis/"
+
+
+def archive_year(year: int) -> str:
+    return f"/arsip/{year:04d}/"
+
+
+def archive_month(year: int, month: int) -> str:
+    return f"/arsip/{year:04d}/{month:02d}/"
+
+
+def archives_index() -> str:
+    return "/arsip/"
+
+
+def static_page(slug: str) -> str:
+    return f"/{slug}/"
+
+
+def not_found() -> str:
+    return "/404.html"
+
+
+def search() -> str:
+    return "/cari/"
+
+
+def paginated(first_page_url: str, number: int) -> str:
+    """`/wilayah/x/` for page 1, `/wilayah/x/page/2/` after it."""
+    return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
+
+
+def asset(name: str) -> str:
+    return f"/assets/{name}"
+
+
+def content_file(story_url: str, name: str) -> str:
+    """A file beside a story is published beside its page."""
+    return posixpath.join(story_url, name)
+
+
+def output_path(url: str) -> str:
+    """The file under output/ that serves `url`: pretty URLs become `…/index.html`."""
+    if not url.startswith("/") or "\\" in url:
+        raise ValueError(f"not a site-relative URL: {url!r}")
+    path = posixpath.normpath(url.lstrip("/")) if url != "/" else ""
+    if path.startswith("..") or path.startswith("/"):
+        raise ValueError(f"URL escapes the output directory: {url!r}")
+    if url.endswith("/"):
+        return posixpath.join(path, "index.html") if path and path != "." else "index.html"
+    return path
+
+
+def absolute(base_url: str, url: str) -> str:
+    """`https://host` + `/path/`."""
+    return base_url.rstrip("/") + url

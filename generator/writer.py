@@ -1,0 +1,128 @@
+"""The only code that writes output/: a staging directory swapped in atomically.
+
+A build writes everything into a sibling staging directory, then exchanges it with
+output/ in one step (Linux renameat2 RENAME_EXCHANGE; two renames elsewhere, repaired at
+the next run). A failed or killed build therefore leaves the previous output/ as it was,
+and files that are gone from the site are gone from output/ (no stale files). Files whose
+bytes did not change are hard-linked from the previous output, so their mtime is stable.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import posixpath
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.model import Output
+
+MARKER = ".kabar-output"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class OutputError(Exception):
+    """The output directory cannot be used or written (a user-facing problem)."""
+
+
+def _staging(out: Path) -> Path:
+    return out.with_name(f".{out.name}.staging-{os.getpid()}")
+
+
+def _leftovers(out: Path) -> list[Path]:
+    return sorted(out.parent.glob(f".{out.name}.staging-*")) + sorted(
+        out.parent.glob(f".{out.name}.old-*"))
+
+
+def check_target(out: Path, portal_root: Path) -> None:
+    """Refuse an output directory that is not ours to replace."""
+    out_abs, root_abs = out.resolve(), portal_root.resolve()
+    if out_abs == root_abs or out_abs in root_abs.parents or out_abs in (
+            root_abs / "content", root_abs / "themes") or (root_abs / "content") in out_abs.parents:
+        raise OutputError(f"folder keluaran {out} berisi portal atau content/: pilih folder lain")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} sudah ada dan bukan folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise OutputError(f"folder {out} berisi berkas yang bukan hasil kabar; kabar tidak akan "
+                          "menimpanya (kosongkan atau pilih folder lain)")
+
+
+def recover(out: Path) -> None:
+    """Finish or undo an interrupted swap, then drop leftover staging directories."""
+    olds = sorted(out.parent.glob(f".{out.name}.old-*"))
+    if not out.exists() and olds:
+        olds[-1].rename(out)  # killed between the two fallback renames: put it back
+    for leftover in _leftovers(out):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
+    """Write the whole site, then swap it in. Returns (files, bytes)."""
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
+    staging = _staging(out)
+    staging.mkdir()
+    files = size = 0
+    try:
+        for output in outputs:
+            target = _safe_join(staging, output.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(target, out / output.path, output.data)
+            files += 1
+            size += len(output.data)
+        (staging / MARKER).write_bytes(b"built by kabar; this folder is replaced on each build\n")
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old output
+    return files, size
+
+
+def _safe_join(base: Path, relative: str) -> Path:
+    """`base/relative`, refusing anything that would land outside `base` (a bug upstream)."""
+    norm = posixpath.normpath(relative)
+    if relative.startswith("/") or norm.startswith("..") or "\\" in relative or "\0" in relative:
+        raise ValueError(f"output path escapes the output directory: {relative!r}")
+    return base / norm
+
+
+def _write_file(target: Path, previous: Path, data: bytes) -> None:
+    try:
+        if previous.is_file() and not previous.is_symlink() and \
+                previous.stat().st_size == len(data) and previous.read_bytes() == data:
+            os.link(previous, target)  # unchanged: keep the old file (and its mtime)
+            return
+    except OSError:
+        pass  # no hard links on this filesystem: write a copy
+    target.write_bytes(data)
+
+
+def _swap(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        staging.mkdir()  # the caller removes it
+        return
+    if _exchange(staging, out):
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    out.rename(old)
+    staging.rename(out)
+    old.rename(staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths (Linux ≥ 3.15); False where unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
