@@ -7,7 +7,6 @@ the result is sanitised last. Problems come back as data; nothing is raised or l
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from generator.content.sanitize import sanitise
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.urls import slugify
 
-WORDS_PER_MINUTE = 200
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _WORD = re.compile(r"\w+")
 
@@ -73,10 +71,6 @@ def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, .
                         first_paragraph=collector.first_paragraph,
                         assets=tuple(sorted(set(collector.assets), key=lambda a: a.url)))
     return body, tuple(collector.problems)
-
-
-def reading_minutes(word_count: int) -> int:
-    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
 
 
 def _flatten_toc(tokens: list[dict[str, object]]) -> list[TocEntry]:

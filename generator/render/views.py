@@ -5,6 +5,7 @@ Templates never see internal records; every field here is described in docs/them
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
-from generator.content.markdown import reading_minutes
 from generator.model import Image, Region, Site, Story, TocEntry
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 
 DESCRIPTION_LIMIT = 160
+WORDS_PER_MINUTE = 200  # a common estimate for reading Indonesian news on a phone
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,10 @@ class Views:
             status=meta.status, share=share_links(meta.title, abs_url))
         self._stories[story.url] = view
         return view
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
 
 
 def share_links(title: str, url: str) -> tuple[Link, ...]:

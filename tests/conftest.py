@@ -1,0 +1,138 @@
+"""Shared fixtures: inline sites, the built example portal, hermetic build settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from generator.build import BuildOptions, BuildResult, build
+from generator.writer import write
+
+REPO = Path(__file__).resolve().parents[1]
+#: Fixed build time for every test build: 2026-11-20 00:00 UTC.
+BUILD_TIME = datetime(2026, 11, 20, tzinfo=UTC)
+SOURCE_DATE_EPOCH = str(int(BUILD_TIME.timestamp()))
+
+MINIMAL_SITE_YAML = """\
+title: Kabar Uji
+tagline: Portal uji
+base_url: https://uji.example.go.id
+timezone: Asia/Jakarta
+organisation:
+  name: Diskominfo Uji
+  url: https://diskominfo.example.go.id
+regions:
+  - id: kab-uji
+    name: Uji
+    description: Kabupaten uji.
+    keywords: [Uji]
+    children:
+      - id: kec-satu
+        name: Satu
+        description: Kecamatan satu.
+      - id: kec-dua
+        name: Dua
+categories:
+  - id: kesehatan
+    name: Kesehatan
+  - id: pendidikan
+    name: Pendidikan
+operators:
+  - id: rina
+    name: Rina
+    region: kec-satu
+  - id: budi
+    name: Budi
+    region: kab-uji
+    role: editor
+per_page: 2
+"""
+
+
+def story_text(title: str = "Posyandu Baru", *, date: str = "2024-03-12 09:30",
+               region: str = "kec-satu", category: str = "kesehatan", author: str = "rina",
+               extra: str = "", body: str = "Paragraf pertama cerita.\n") -> str:
+    """A valid story file; `extra` adds front-matter lines."""
+    return (f"---\ntitle: \"{title}\"\ndate: {date}\nregion: {region}\ncategory: {category}\n"
+            f"author: {author}\ntags: [posyandu]\nsummary: Ringkasan cerita.\n{extra}---\n\n"
+            f"{body}")
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build in a test sees the same clock and locale."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("TZ", "UTC")
+
+
+SiteMaker = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> SiteMaker:
+    """Write files (path → text or bytes) into a fresh portal folder and return it.
+
+    `site.yaml` defaults to MINIMAL_SITE_YAML unless given.
+    """
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "portal"
+        root.mkdir(exist_ok=True)
+        files = {"site.yaml": MINIMAL_SITE_YAML, **files}
+        for name, data in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(textwrap.dedent(data) if name != "site.yaml" else data,
+                                encoding="utf-8")
+        return root
+
+    return make
+
+
+def build_site(root: Path, **options: object) -> BuildResult:
+    """Build in memory with the fixed build time."""
+    return build(root, BuildOptions(build_time=BUILD_TIME, **options))  # type: ignore[arg-type]
+
+
+def outputs(result: BuildResult) -> dict[str, bytes]:
+    return {o.path: o.data for o in result.outputs}
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The repository's example portal, built once per session into a temporary output/."""
+    out = tmp_path_factory.mktemp("example") / "output"
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    try:
+        result = build(REPO, BuildOptions(build_time=BUILD_TIME))
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+    write(result.outputs, out)
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_png() -> bytes:
+    """A real 4x3 PNG made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (20, 120, 100)).save(buffer, format="PNG")
+    return buffer.getvalue()
