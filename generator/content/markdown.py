@@ -130,6 +130,7 @@ class _Collector:
         self._target(element, attribute)
 
     def _image(self, element: ET.Element) -> None:
+        written = element.get("src", "")  # as in the text, before it is resolved
         resolved = self._target(element, "src")
         if resolved is not None and resolved.width and resolved.height:
             element.set("width", str(resolved.width))
@@ -137,9 +138,9 @@ class _Collector:
         element.set("loading", "lazy")
         element.set("decoding", "async")
         if not element.get("alt", "").strip():
-            src = element.get("src", "")
             self.problems.append(Problem(
-                self.line_of(src) if src else 1,
+                self.line_of(f"]({written}") if f"]({written}" in self.text
+                else self.line_of(written),
                 "gambar tanpa teks alternatif (alt)",
                 "tulis keterangan gambar di antara kurung siku: ![Warga menanam padi](foto.jpg)",
                 "warning"))
