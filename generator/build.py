@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
+    progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,12 +89,14 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     tree = discover(root, diags)
     content = load_content(root, config, tree, diags, include_drafts=options.drafts)
     stop_if_failed()
+    if options.progress:
+        options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
     site = build_site(config, content.stories, content.pages, content.assets, build_time)
 
     # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags), *copy_assets(site, root)]
+    outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
     _check_collisions(outputs, diags)
     stop_if_failed()
     outputs.sort(key=lambda o: o.path)

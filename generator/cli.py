@@ -8,12 +8,14 @@ says so.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__, scaffold
+from generator.progress import Progress
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
 from generator.writer import OutputError, check_target, write
@@ -100,8 +102,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     out: Path = args.output if args.output is not None else root / "output"
     try:
         check_target(out, root)
+        progress = Progress(sys.stderr, interactive=sys.stderr.isatty() and
+                            not os.environ.get("CI"))
         result: BuildResult = build(root, BuildOptions(drafts=args.drafts, base_url=args.base_url,
-                                                       strict=args.strict))
+                                                       strict=args.strict, progress=progress))
         files, _size = write(result.outputs, out)
     except BuildFailed as exc:
         return _failed(exc)

@@ -7,9 +7,10 @@ types, each located at the line of the key or value in the source file.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 from generator.config.yamlsource import Key, YamlDoc
@@ -35,17 +36,22 @@ class Converter:
     """Converts one YamlDoc, reporting into `diags` against `file`."""
 
     def __init__(self, doc: YamlDoc, file: str, diags: Diagnostics, line_offset: int = 0,
-                 ) -> None:
+                 lines: Sequence[str] = (), guide: str = "") -> None:
         self.doc = doc
         self.file = file
         self.diags = diags
         self.line_offset = line_offset  # front matter starts below the opening '---'
+        self.lines = lines  # the file's lines, to show the offending one
+        self.guide = guide  # the document with a full example, named in hints
         self.ok = True
 
     def error(self, path: Key, message: str, hint: str = "", *, at_key: bool = True) -> None:
         pos = self.doc.key_pos(path) if at_key else self.doc.value_pos(path)
-        self.diags.error(self.file, pos.line + self.line_offset, message, column=pos.column,
-                         hint=hint)
+        line = pos.line + self.line_offset
+        # A key missing at the top level has no line of its own: show none.
+        source = self.lines[line - 1] if path and 0 < line <= len(self.lines) else ""
+        self.diags.error(self.file, line, message, column=pos.column, hint=hint,
+                         source_line=source)
         self.ok = False
 
     def convert(self, cls: type[T], data: Any, path: Key = ()) -> T:
@@ -91,12 +97,14 @@ class Converter:
     def _scalar(self, tp: Any, data: Any, path: Key) -> Any:
         if tp is str:
             if isinstance(data, bool) or data is None or isinstance(data, dict | list):
-                self.error(path, f"{_name(path)}: harus berupa teks", at_key=False)
+                self.error(path, f"{_name(path)}: harus berupa teks", "apit nilainya dengan "
+                           "tanda kutip, misalnya title: \"Judul\"", at_key=False)
                 return ""
             return str(data).strip()
         if tp is int:
             if isinstance(data, bool) or not isinstance(data, int):
                 self.error(path, f"{_name(path)}: harus berupa bilangan bulat, bukan '{data}'",
+                           f"tulis angkanya saja tanpa tanda kutip, misalnya {path[-1]}: 10",
                            at_key=False)
                 return 0
             return data
@@ -113,31 +121,53 @@ class Converter:
             return None
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}
+        misspelt: set[str] = set()  # fields an unknown key probably meant
         for key in data:
             if key not in fields:
-                self.error((*path, key), f"kunci '{key}' tidak dikenal di "
-                           f"{_name(path) if path else 'tingkat atas'}",
+                self.error((*path, key), f"kunci '{key}' tidak dikenal"
+                           f"{' di ' + _name(path) if path else ''}",
                            did_you_mean(str(key), fields))
+                misspelt.update(difflib.get_close_matches(str(key), fields, n=1, cutoff=0.6))
         values: dict[str, Any] = {}
         for name, f in fields.items():
-            if name in data:
+            required = (f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING)
+            if data.get(name) is None and not required:
+                continue  # `image:` left empty is the same as no `image:` line
+            if name in data and data[name] is not None:
                 values[name] = self._value(hints[name], data[name], (*path, name))
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                self.error(path, f"{_name(path) + '.' if path else ''}{name} wajib diisi",
-                           f"tambahkan '{name}:' ({f.metadata.get('doc', '')})")
+            elif name in data:  # `title:` with nothing after it
+                self.error((*path, name), f"{_name((*path, name))} wajib diisi",
+                           self._missing_hint(name, f))
+            elif name not in misspelt:  # a misspelt key was reported above
+                self.error(path, f"{_name((*path, name))} wajib diisi",
+                           self._missing_hint(name, f))
+            else:
+                self.ok = False
         if not self.ok:
             return None
         return cls(**values)
 
+    def _missing_hint(self, name: str, f: dataclasses.Field[Any]) -> str:
+        hint = f"tambahkan baris '{name}:' beserta isinya"
+        if f.metadata.get("example"):
+            return f"{hint}, misalnya {f.metadata['example']}"
+        return f"{hint}; lihat contoh di {self.guide}" if self.guide else hint
+
 
 def convert(cls: type[T], doc: YamlDoc, file: str, diags: Diagnostics, *,
-            line_offset: int = 0) -> T | None:
-    """`cls` built from the document, or None when diagnostics were reported."""
+            line_offset: int = 0, lines: Sequence[str] = (), guide: str = "") -> T | None:
+    """`cls` built from the document, or None when diagnostics were reported.
+
+    `lines` are the file's lines (shown under each diagnostic); `guide` names the document
+    with a full example, for hints about missing sections.
+    """
     for key, pos in doc.duplicates:
-        diags.error(file, pos.line + line_offset, f"kunci '{_name(key)}' ditulis dua kali",
-                    column=pos.column,
-                    hint="hapus salah satunya; YAML hanya memakai yang terakhir")
+        line = pos.line + line_offset
+        diags.error(file, line, f"kunci '{_name(key)}' ditulis dua kali", column=pos.column,
+                    hint="hapus salah satunya; YAML hanya memakai yang terakhir",
+                    source_line=lines[line - 1] if 0 < line <= len(lines) else "")
     try:
-        return Converter(doc, file, diags, line_offset).convert(cls, doc.data)
+        return Converter(doc, file, diags, line_offset, lines, guide).convert(cls, doc.data)
     except _Invalid:
         return None

@@ -74,16 +74,24 @@ class YamlError:
 
 def load(text: str) -> YamlDoc | YamlError:
     """Parse one YAML document; never raises for bad input."""
-    loader = _Loader(text)
+    loader: Any = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks characters right here
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        return _explain(exc)
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
+        return _explain(exc, text.splitlines())
+    except yaml.reader.ReaderError as exc:  # a control character, e.g. pasted from Word
+        before = text[:exc.position]
+        return YamlError(before.count("\n") + 1, exc.position - before.rfind("\n"),
+                         f"YAML tidak valid: ada karakter tak terlihat (kode {exc.character:#04x})",
+                         "hapus karakter itu; biasanya terbawa saat menyalin teks dari aplikasi "
+                         "lain")
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises only the two above
         return YamlError(1, 1, f"YAML tidak dapat dibaca: {exc}", _HINT_GENERAL)
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     keys: dict[Key, Position] = {}
     values: dict[Key, Position] = {}
     duplicates: list[tuple[Key, Position]] = []
@@ -113,28 +121,52 @@ def _walk(node: yaml.Node, path: Key, keys: dict[Key, Position], values: dict[Ke
 
 
 _HINT_GENERAL = "periksa tanda kutip, titik dua dan indentasi (pakai spasi, bukan tab)"
+_HINT_TAB = "gunakan spasi untuk indentasi, bukan tab"
 
-# PyYAML's wording → what an operator can do about it.
-_HINTS = (
-    ("mapping values are not allowed", "ada titik dua ':' di dalam sebuah nilai; apit nilainya "
-     "dengan tanda kutip, misalnya title: \"Bupati: jalan baru\""),
-    ("found character '\\t'", "gunakan spasi untuk indentasi, bukan tab"),
-    ("found undefined alias", "tanda '*' di awal nilai punya arti khusus di YAML; apit nilainya "
-     "dengan tanda kutip"),
-    ("did not find expected key", "indentasi baris ini tidak sejajar dengan baris sebelumnya, "
-     "atau ada tanda kutip yang tidak ditutup"),
-    ("found unexpected end of stream", "ada tanda kutip yang tidak ditutup"),
-    ("while scanning a quoted scalar", "ada tanda kutip yang tidak ditutup"),
-    ("expected <block end>", "indentasi baris ini tidak sejajar dengan baris sebelumnya"),
-    ("while parsing a flow sequence", "daftar dalam [ ] belum ditutup dengan ']'"),
-    ("found unhashable key", "nilai yang diawali '{' atau '[' perlu diapit tanda kutip"),
+# PyYAML's and libyaml's wording → (report at the opening mark?, message, hint) in plain
+# words. Unclosed things are reported where they were opened, not where the file ended.
+_EXPLAINED = (
+    ("quoted scalar", True, "tanda kutip tidak ditutup",
+     "tambahkan tanda kutip penutup di akhir nilai ini, misalnya title: \"Judul cerita\""),
+    ("could not find expected ':'", True, "baris ini tidak berbentuk 'kunci: nilai'",
+     "tulis nama kunci dan titik dua di depannya, misalnya summary: Ringkasan cerita; "
+     "teks lanjutan dari baris sebelumnya harus menjorok ke dalam"),
+    ("flow sequence", True, "daftar yang dibuka dengan '[' belum ditutup",
+     "tutup daftar dengan ']' di baris yang sama, misalnya tags: [posyandu, kesehatan]"),
+    ("flow mapping", True, "tanda '{' belum ditutup dengan '}'",
+     "jika '{' bagian dari isi, apit nilainya dengan tanda kutip"),
+    ("mapping values are not allowed", False, "ada titik dua ':' yang tidak pada tempatnya",
+     "jika titik dua bagian dari isi, apit nilainya dengan tanda kutip, misalnya "
+     "title: \"Bupati: jalan baru\"; jika bukan, periksa indentasi baris ini"),
+    ("did not find expected key", False, "baris ini tidak sejajar dengan baris sebelumnya",
+     "samakan jumlah spasi di awal baris dengan baris di atasnya, dan periksa tanda kutip "
+     "yang belum ditutup"),
+    ("expected <block end>", False, "baris ini tidak sejajar dengan baris sebelumnya",
+     "samakan jumlah spasi di awal baris dengan baris di atasnya, dan periksa tanda kutip "
+     "yang belum ditutup"),
+    ("found undefined alias", False, "nilai tidak boleh diawali tanda '*'",
+     "apit nilainya dengan tanda kutip, misalnya title: \"*Penting* hari ini\""),
+    ("found unhashable key", False, "kunci tidak boleh diawali '{' atau '['",
+     "apit teksnya dengan tanda kutip"),
 )
 
 
-def _explain(exc: yaml.MarkedYAMLError) -> YamlError:
-    mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    problem = exc.problem or exc.context or "kesalahan sintaks"
+def _explain(exc: yaml.MarkedYAMLError, lines: list[str]) -> YamlError:
+    problem_mark = exc.problem_mark or exc.context_mark
+    line, column = (problem_mark.line + 1, problem_mark.column + 1) if problem_mark else (1, 1)
     text = f"{exc.context or ''} {exc.problem or ''}"
-    hint = next((h for needle, h in _HINTS if needle in text), _HINT_GENERAL)
-    return YamlError(line, column, f"YAML tidak valid: {problem}", hint)
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in source[:len(source) - len(source.lstrip())] or "tab character" in text:
+        return YamlError(line, column, "YAML tidak valid: indentasi memakai tab", _HINT_TAB)
+    for needle, at_opening, message, hint in _EXPLAINED:
+        if needle in text:
+            mark = exc.context_mark if at_opening and exc.context_mark else problem_mark
+            if mark:
+                line, column = mark.line + 1, mark.column + 1
+            return YamlError(line, column, f"YAML tidak valid: {message}", hint)
+    if "cannot start any token" in text and 0 < column <= len(source):
+        char = source[column - 1]
+        return YamlError(line, column, f"YAML tidak valid: nilai tidak boleh diawali '{char}'",
+                         f"apit nilainya dengan tanda kutip, misalnya title: \"{char}kabar\"")
+    problem = exc.problem or exc.context or "kesalahan sintaks"
+    return YamlError(line, column, f"YAML tidak valid: {problem}", _HINT_GENERAL)

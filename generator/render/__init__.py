@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import urls
@@ -20,7 +21,12 @@ __all__ = ["render_pages"]
 MAX_TEMPLATE_ERRORS = 20
 
 
-def render_pages(site: Site, root: Path, diags: Diagnostics) -> list[Output]:
+#: Called as progress(stage, done, total) while pages render.
+Progress = Callable[[str, int, int], None]
+
+
+def render_pages(site: Site, root: Path, diags: Diagnostics,
+                 progress: Progress | None = None) -> list[Output]:
     """Every HTML page of the site plus the theme's fingerprinted static files."""
     chain = theme_chain(root, site.config.theme, diags)
     if not chain:
@@ -40,7 +46,10 @@ def render_pages(site: Site, root: Path, diags: Diagnostics) -> list[Output]:
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
                for f in statics]
     failures = 0
-    for spec in PageMaker(site, views).all():
+    specs = list(PageMaker(site, views).all())
+    for done, spec in enumerate(specs, start=1):
+        if progress is not None:
+            progress("halaman", done, len(specs))
         html = templates.render(env, spec.template, {**common, "page": spec.page,
                                                      **spec.context}, root, diags)
         if html is None:
