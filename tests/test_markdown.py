@@ -1,0 +1,79 @@
+"""Markdown rendering: extensions, a fresh converter per story, links, sanitising."""
+
+from __future__ import annotations
+
+from generator.content.markdown import Resolved, is_local, render
+from generator.model import Asset
+
+
+def _no_links(target: str) -> Resolved | str:
+    return f"berkas '{target}' tidak ditemukan"
+
+
+def test_tables_footnotes_fenced_code_and_heading_ids() -> None:
+    body, problems = render(
+        "Intro.\n\n## Air Bersih untuk Warga\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "Catatan[^1].\n\n[^1]: Sumber data.\n\n```\nkode <b>\n```\n", _no_links)
+    assert problems == ()
+    assert '<h2 id="air-bersih-untuk-warga">Air Bersih untuk Warga</h2>' in body.html
+    assert "<table>" in body.html and "<td>1</td>" in body.html
+    assert '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>' in body.html
+    assert "<pre><code>kode &lt;b&gt;\n</code></pre>" in body.html
+    assert [(e.level, e.id) for e in body.toc] == [(2, "air-bersih-untuk-warga")]
+    assert body.first_paragraph == "Intro."
+
+
+def test_a_fresh_converter_per_story_so_footnotes_do_not_leak() -> None:
+    first, _ = render("A[^a].\n\n[^a]: Catatan pertama.\n", _no_links)
+    second, _ = render("B tanpa catatan.\n", _no_links)
+    assert "Catatan pertama" in first.html
+    assert "footnote" not in second.html and "Catatan pertama" not in second.html
+
+
+def test_h1_in_the_body_becomes_h2_so_the_title_stays_the_only_h1() -> None:
+    body, _ = render("# Judul Lagi\n\nTeks.\n", _no_links)
+    assert "<h1" not in body.html and '<h2 id="judul-lagi">' in body.html
+
+
+def test_links_resolve_and_files_become_assets() -> None:
+    def resolve(target: str) -> Resolved | str:
+        if target == "../2023/lain.md":
+            return Resolved("/berita/2023/lain/")
+        if target == "foto.jpg":
+            return Resolved("/berita/2024/x/foto.jpg",
+                            Asset(source="content/stories/2024/x/foto.jpg",
+                                  url="/berita/2024/x/foto.jpg"), 1600, 900)
+        return f"berkas '{target}' tidak ditemukan"
+
+    body, problems = render(
+        "Lihat [cerita lain](../2023/lain.md#bagian).\n\n![Warga panen](foto.jpg)\n\n"
+        "Baris tiga.\n\n[hilang](tidak-ada.pdf)\n", resolve)
+    assert '<a href="/berita/2023/lain/#bagian">cerita lain</a>' in body.html
+    assert ('<img alt="Warga panen" decoding="async" height="900" loading="lazy" '
+            'src="/berita/2024/x/foto.jpg" width="1600">') in body.html
+    assert body.assets == (Asset(source="content/stories/2024/x/foto.jpg",
+                                 url="/berita/2024/x/foto.jpg"),)
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "berkas 'tidak-ada.pdf' tidak ditemukan")]
+
+
+def test_external_links_and_anchors_are_left_alone() -> None:
+    assert not is_local("https://kotimkab.go.id")
+    assert not is_local("#bagian") and not is_local("/tentang/")
+    assert not is_local("mailto:redaksi@example.go.id")
+    assert is_local("foto.jpg") and is_local("../2023/x.md")
+
+
+def test_raw_html_is_sanitised_but_harmless_markup_kept() -> None:
+    body, _ = render(
+        '<p onclick="x()">Halo <strong>warga</strong></p>\n\n<script>alert(1)</script>\n\n'
+        '<a href="javascript:alert(1)">a</a> <a href="https://ok.example">b</a>\n', _no_links)
+    assert "onclick" not in body.html and "<script" not in body.html
+    assert "alert(1)" not in body.html.replace("&", "")
+    assert "<strong>warga</strong>" in body.html
+    assert '<a href="https://ok.example">b</a>' in body.html and "javascript" not in body.html
+
+
+def test_word_count_counts_the_text_not_the_markup() -> None:
+    body, _ = render("Satu dua **tiga**.\n\n- empat\n- lima\n", _no_links)
+    assert body.word_count == 5

@@ -1,0 +1,111 @@
+"""Theme chain, template contract, UI strings and Indonesian dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conftest import MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+from generator.diagnostics import BuildFailed
+from generator.render.dates import DateFormatter
+from generator.render.strings import STRINGS
+from generator.render.views import describe
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def test_dates_are_written_the_indonesian_way() -> None:
+    dates = DateFormatter("id", WIB)
+    moment = datetime(2018, 9, 8, 2, 30, tzinfo=ZoneInfo("UTC"))
+    assert dates.date(moment, "full") == "Sabtu, 8 September 2018"
+    assert dates.date(moment, "long") == "8 September 2018"
+    assert dates.date(moment, "short") == "08/09/18"
+    assert dates.time(moment) == "09.30 WIB"
+    assert dates.iso(moment) == "2018-09-08T09:30:00+07:00"
+    assert dates.month(2024, 8) == "Agustus 2024"
+    assert DateFormatter("id", ZoneInfo("Asia/Makassar")).time(moment) == "10.30 WITA"
+    assert DateFormatter("id", ZoneInfo("Asia/Jayapura")).time(moment) == "11.30 WIT"
+    assert DateFormatter("en", WIB).date(moment, "full") == "Saturday, 8 September 2018"
+
+
+def test_both_languages_have_the_same_strings() -> None:
+    assert set(STRINGS["id"]) == set(STRINGS["en"])
+    assert all(value.strip() for lang in STRINGS.values() for value in lang.values())
+
+
+def test_description_is_cut_at_a_word_boundary_under_160() -> None:
+    text = "kata " * 60
+    cut = describe(text)
+    assert len(cut) < 160 and cut.endswith("kata…")
+    assert describe("Pendek saja.") == "Pendek saja."
+
+
+def test_every_page_kind_renders_with_the_default_theme(make_site: SiteMaker) -> None:
+    root = make_site({
+        "content/stories/2024/a.md": story_text("Satu"),
+        "content/stories/2023/b.md": story_text("Dua", date="2023-05-01", region="kec-dua"),
+        "content/stories/2024/c.md": story_text("Tiga", date="2024-01-02"),
+        "content/pages/tentang.md": "---\ntitle: Tentang\nmenu: 1\n---\n\nIsi.\n",
+    })
+    files = outputs(build_site(root))
+    for path in ("index.html", "page/2/index.html", "berita/2024/satu/index.html",
+                 "wilayah/index.html", "wilayah/kab-uji/index.html",
+                 "wilayah/kab-uji/kec-satu/index.html", "wilayah/kab-uji/page/2/index.html",
+                 "kategori/index.html", "kategori/kesehatan/index.html", "tag/index.html",
+                 "tag/posyandu/index.html", "penulis/index.html", "penulis/rina/index.html",
+                 "arsip/index.html", "arsip/2024/index.html", "arsip/2024/01/index.html",
+                 "tentang/index.html", "404.html"):
+        assert path in files, path
+    home = files["index.html"].decode()
+    assert '<html lang="id">' in home and 'href="/tentang/"' in home
+    assert home.count("<h1") == 1
+
+
+def test_english_ui_when_language_is_en(make_site: SiteMaker) -> None:
+    root = make_site({"site.yaml": MINIMAL_SITE_YAML + "language: en\n",
+                      "content/stories/2024/a.md": story_text(date="2018-09-08 09:30")})
+    story = outputs(build_site(root))["berita/2018/posyandu-baru/index.html"].decode()
+    assert '<html lang="en">' in story and "Saturday, 8 September 2018" in story
+
+
+def test_a_site_can_override_one_template(make_site: SiteMaker) -> None:
+    root = make_site({
+        "site.yaml": MINIMAL_SITE_YAML + "theme: kotaku\n",
+        "themes/kotaku/theme.yaml": "name: kotaku\nextends: default\n",
+        "themes/kotaku/templates/partials/footer.html":
+            "<footer><p>Footer {{ site.title }} khusus</p></footer>\n",
+        "themes/kotaku/templates/page.html":
+            '{% extends "default:page.html" %}{% block content %}<p>override</p>'
+            "{{ super() }}{% endblock %}",
+        "content/stories/2024/a.md": story_text(),
+        "content/pages/tentang.md": "---\ntitle: Tentang\n---\n\nIsi halaman.\n",
+    })
+    files = outputs(build_site(root))
+    home = files["index.html"].decode()
+    assert "<p>Footer Kabar Uji khusus</p>" in home
+    assert '<nav class="nav"' in home or "<nav" in home  # the rest still comes from default
+    page = files["tentang/index.html"].decode()
+    assert "<p>override</p>" in page and "Isi halaman." in page
+
+
+def test_a_template_error_names_the_template_and_line(make_site: SiteMaker) -> None:
+    root = make_site({
+        "site.yaml": MINIMAL_SITE_YAML + "theme: rusak\n",
+        "themes/rusak/templates/404.html": "<p>\n{{ site.tidak_ada }}\n</p>\n",
+        "content/stories/2024/a.md": story_text(),
+    })
+    with pytest.raises(BuildFailed) as exc:
+        build_site(root)
+    [error] = exc.value.diagnostics.errors
+    assert error.path == "themes/rusak/templates/404.html" and error.line == 2
+    assert "tidak_ada" in error.message
+
+
+def test_an_unknown_theme_is_reported(make_site: SiteMaker) -> None:
+    root = make_site({"site.yaml": MINIMAL_SITE_YAML + "theme: hilang\n",
+                      "content/stories/2024/a.md": story_text()})
+    with pytest.raises(BuildFailed) as exc:
+        build_site(root)
+    assert [d.message for d in exc.value.diagnostics.errors] == ["tema 'hilang' tidak ditemukan"]
