@@ -111,7 +111,7 @@ def output_path(url: str) -> str:
     if not url.startswith("/") or "\\" in url:
         raise ValueError(f"not a site-relative URL: {url!r}")
     path = posixpath.normpath(url.lstrip("/")) if url != "/" else ""
-    if path.startswith("..") or path.startswith("/"):
+    if path.startswith(("..", "/")):
         raise ValueError(f"URL escapes the output directory: {url!r}")
     if url.endswith("/"):
         return posixpath.join(path, "index.html") if path and path != "." else "index.html"

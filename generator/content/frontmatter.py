@@ -29,6 +29,9 @@ def split(text: str) -> Split | SplitError:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
+        if text.strip().startswith("---"):
+            return SplitError(1, "ada baris kosong sebelum '---' pembuka front matter",
+                              "hapus baris kosong di awal berkas; '---' harus di baris pertama")
         return SplitError(1, "berkas tidak diawali front matter",
                           "baris pertama harus '---', lalu title, date, dst., lalu '---' lagi")
     for index in range(1, len(lines)):
@@ -37,4 +40,5 @@ def split(text: str) -> Split | SplitError:
             body = "\n".join(lines[index + 1:])
             return Split(header, body, 2, index + 2)
     return SplitError(1, "front matter tidak ditutup",
-                      "tambahkan baris '---' setelah baris terakhir front matter")
+                      "tambahkan baris '---' (tiga tanda minus) setelah baris terakhir "
+                      "front matter")

@@ -164,7 +164,7 @@ class _LinkExtension(Extension):
         super().__init__()
         self.collector = collector
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Priority 6: after the inline patterns (20) built the <a>/<img> elements, before
         # the toc processor (5) reads the headings.
         md.treeprocessors.register(_LinkTreeprocessor(md, self.collector), "kabar-links", 6)

@@ -7,9 +7,9 @@ against site.yaml here, with did-you-mean suggestions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Literal
+from typing import Any, Literal
 
 from generator.config.schema import SiteConfig
 from generator.config.validate import convert
@@ -20,6 +20,12 @@ from generator.urls import slugify
 
 MAX_TITLE = 110
 MAX_SUMMARY = 160
+GUIDE = "docs/content.md"
+
+
+def _required(example: str) -> Any:
+    """A required front-matter key; `example` is shown in the hint when it is missing."""
+    return field(metadata={"example": example})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,11 +40,11 @@ class SourceFields:
 class StoryFields:
     """The keys a story's front matter may have (see docs/content.md)."""
 
-    title: str
-    date: str
-    region: str
-    category: str
-    author: str
+    title: str = _required('title: "Posyandu Baru di Baamang"')
+    date: str = _required("date: 2024-11-20 09:30")
+    region: str = _required("region: baamang (id wilayah dari site.yaml)")
+    category: str = _required("category: kesehatan (id kategori dari site.yaml)")
+    author: str = _required("author: rina (id operator dari site.yaml)")
     tags: tuple[str, ...] = ()
     summary: str = ""
     image: str = ""
@@ -53,7 +59,7 @@ class StoryFields:
 class PageFields:
     """The keys a static page's front matter may have."""
 
-    title: str
+    title: str = _required("title: Tentang Kami")
     summary: str = ""
     slug: str = ""
     menu: int | None = None
@@ -97,8 +103,10 @@ class FieldChecker:
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
         pos = self.doc.value_pos((key,))
-        self.diags.warning(self.path, pos.line + self.offset, message, column=pos.column,
-                           hint=hint)
+        line = pos.line + self.offset
+        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        self.diags.warning(self.path, line, message, column=pos.column, hint=hint,
+                           source_line=source_line)
 
 
 def parse_datetime(text: str, zone: tzinfo) -> datetime | None:
@@ -118,7 +126,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
                 region_ids: frozenset[str], diags: Diagnostics, lines: list[str],
                 ) -> CheckedStory | None:
     """Validate a story's front matter; None when it has errors (already reported)."""
-    fields = convert(StoryFields, doc, path, diags, line_offset=line_offset)
+    fields = convert(StoryFields, doc, path, diags, line_offset=line_offset, lines=lines,
+                     guide=GUIDE)
     if fields is None:
         return None
     check = FieldChecker(doc, path, line_offset, diags, lines)
@@ -134,8 +143,9 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
     if fields.updated and updated is None:
         check.error("updated", f"tanggal '{fields.updated}' tidak bisa dibaca", _DATE_HINT)
     elif updated and date and updated < date:
-        check.error("updated", "updated lebih awal dari date",
-                    "updated adalah waktu cerita diperbarui, setelah terbit")
+        check.error("updated", f"updated ({fields.updated}) lebih awal dari date ({fields.date})",
+                    "updated adalah waktu cerita diperbarui, jadi harus sesudah date; "
+                    "hapus baris updated jika cerita belum pernah diperbarui")
     if fields.region not in region_ids:
         check.error("region", f"wilayah '{fields.region}' tidak ada di site.yaml",
                     did_you_mean(fields.region, region_ids))
@@ -172,7 +182,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
 def check_page(doc: YamlDoc, path: str, line_offset: int, diags: Diagnostics,
                lines: list[str], default_slug: str) -> tuple[PageFields, str] | None:
     """Validate a static page's front matter; returns the fields and the slug."""
-    fields = convert(PageFields, doc, path, diags, line_offset=line_offset)
+    fields = convert(PageFields, doc, path, diags, line_offset=line_offset, lines=lines,
+                     guide=GUIDE)
     if fields is None:
         return None
     check = FieldChecker(doc, path, line_offset, diags, lines)
@@ -189,7 +200,7 @@ def _slug(given: str, fallback: str, check: FieldChecker) -> str:
                         f"pakai huruf kecil, angka dan '-', misalnya '{slugify(given)}'")
         return given
     slug = slugify(fallback)
-    if not slug:
+    if not slug and fallback:  # an empty title is reported as such
         check.error("title", "judul tidak menghasilkan alamat (slug) yang bisa dipakai",
                     "tambahkan 'slug:' berisi huruf kecil, angka dan '-'")
     return slug

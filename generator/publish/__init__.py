@@ -13,8 +13,9 @@ __all__ = ["copy_assets"]
 def copy_assets(site: Site, root: Path) -> list[Output]:
     """content/static files and every file a story or page links to, byte for byte."""
     assets: dict[str, Asset] = {a.url: a for a in site.assets}
-    for item in (*site.stories, *site.pages):
-        for asset in item.body.assets:
+    bodies = [story.body for story in site.stories] + [page.body for page in site.pages]
+    for body in bodies:
+        for asset in body.assets:
             assets.setdefault(asset.url, asset)
     return [Output(output_path(url), (root / asset.source).read_bytes())
             for url, asset in sorted(assets.items())]

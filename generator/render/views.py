@@ -223,8 +223,7 @@ class Views:
             category=Link(category.name, urls.category(category.id)),
             tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags),
             author=Link(operator.name, urls.operator(operator.id)),
-            author_role=self.t[f"role_{operator.role}"] if f"role_{operator.role}" in self.t
-            else operator.role,
+            author_role=self.t.get(f"role_{operator.role}", operator.role),
             image=self.image(meta.image), reading_minutes=reading_minutes(story.body.word_count),
             word_count=story.body.word_count,
             source=Link(meta.source.name, meta.source.url) if meta.source and meta.source.url
