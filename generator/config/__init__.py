@@ -49,10 +49,11 @@ def parse_config(text: str, diags: Diagnostics) -> SiteConfig | None:
                     hint="lihat docs/config.md untuk contoh")
         return None
     before = len(diags.errors)
-    config = convert(SiteConfig, doc, CONFIG_FILE, diags)
+    lines = text.splitlines()
+    config = convert(SiteConfig, doc, CONFIG_FILE, diags, lines=lines, guide="docs/config.md")
     if config is None or len(diags.errors) > before:
         return None
-    _check(config, doc, diags)
+    _check(config, doc, diags, lines)
     return None if len(diags.errors) > before else config
 
 
@@ -71,33 +72,43 @@ def _line(text: str, line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics) -> None:
+#: What operators call the Indonesian time zones → the IANA name site.yaml needs.
+ZONE_NAMES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics,
+           lines: list[str]) -> None:
     """Rules across fields: URLs, zone, ids unique and well-formed, references exist."""
 
     def err(path: tuple[str | int, ...], message: str, hint: str = "") -> None:
         pos = doc.value_pos(path)
-        diags.error(CONFIG_FILE, pos.line, message, column=pos.column, hint=hint)
+        diags.error(CONFIG_FILE, pos.line, message, column=pos.column, hint=hint,
+                    source_line=lines[pos.line - 1] if 0 < pos.line <= len(lines) else "")
 
     for key, url in (("base_url", config.base_url), ("organisation", config.organisation.url)):
         if not re.match(r"^https?://[^\s/]+", url):
-            path = ("base_url",) if key == "base_url" else ("organisation", "url")
+            path: tuple[str | int, ...] = (("base_url",) if key == "base_url"
+                                           else ("organisation", "url"))
             err(path, f"{'.'.join(map(str, path))}: harus URL lengkap yang diawali https://",
                 "contoh: https://kabar.kotimkab.go.id")
     for name in ("facebook", "instagram", "x", "tiktok", "youtube"):
         value = getattr(config.social, name)
         if value and not value.startswith(("https://", "http://")):
-            err(("social", name), f"social.{name}: harus URL lengkap yang diawali https://")
+            err(("social", name), f"social.{name}: harus URL lengkap yang diawali https://",
+                "salin alamatnya dari peramban, misalnya https://www.instagram.com/kabarkotim")
     try:
         zoneinfo.ZoneInfo(config.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = ZONE_NAMES.get(config.timezone.upper())
         err(("timezone",), f"zona waktu '{config.timezone}' tidak dikenal",
+            f"untuk {config.timezone.upper()} tulis timezone: {zone}" if zone else
             did_you_mean(config.timezone, ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar",
                                            "Asia/Jayapura")))
     if not THEME_RE.match(config.theme):
         err(("theme",), f"nama tema '{config.theme}' tidak valid",
             "pakai nama folder di themes/, huruf kecil tanpa '/' atau '..'")
     if not 1 <= config.per_page <= 100:
-        err(("per_page",), "per_page harus antara 1 dan 100")
+        err(("per_page",), "per_page harus antara 1 dan 100", "misalnya per_page: 10")
     if not config.regions:
         err(("regions",), "regions tidak boleh kosong", "tambahkan minimal satu kabupaten")
 
@@ -105,15 +116,17 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics) -> N
     for region, depth, path in walk_regions(config.regions):
         _check_id(region.id, (*path, "id"), region_ids, "wilayah", err)
         if depth > MAX_REGION_DEPTH:
-            err(path, f"wilayah '{region.id}' terlalu dalam",
-                "tingkatannya kabupaten → kecamatan → desa")
+            err(path, f"wilayah '{region.id}' ada di tingkat ke-{depth}, padahal paling "
+                f"banyak {MAX_REGION_DEPTH} tingkat",
+                "tingkatannya kabupaten → kecamatan → desa; pindahkan wilayah ini ke "
+                "'children:' yang lebih atas")
     category_ids: set[str] = set()
     for index, category in enumerate(config.categories):
         _check_id(category.id, ("categories", index, "id"), category_ids, "kategori", err)
     operator_ids: set[str] = set()
     for index, operator in enumerate(config.operators):
         _check_id(operator.id, ("operators", index, "id"), operator_ids, "operator", err)
-        if operator.region not in region_ids:
+        if region_ids and operator.region not in region_ids:  # empty: reported above
             err(("operators", index, "region"),
                 f"wilayah '{operator.region}' untuk operator '{operator.id}' tidak ada di regions",
                 did_you_mean(operator.region, region_ids))
@@ -122,8 +135,9 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics) -> N
 def _check_id(value: str, path: tuple[str | int, ...], seen: set[str], what: str,
               report: Callable[[tuple[str | int, ...], str, str], None]) -> None:
     if not ID_RE.match(value):
+        example = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "mentawa-baru"
         report(path, f"id {what} '{value}' tidak valid",
-               "pakai huruf kecil, angka dan tanda '-', misalnya 'mentawa-baru-ketapang'")
+               f"pakai huruf kecil, angka dan tanda '-', misalnya '{example}'")
     elif value in seen:
         report(path, f"id {what} '{value}' dipakai dua kali", "setiap id harus unik")
     seen.add(value)

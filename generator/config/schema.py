@@ -12,17 +12,22 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 
-def doc(text: str, **kwargs: Any) -> Any:
-    """A dataclass field carrying its documentation (MkDocs keeps docs next to types)."""
-    return field(metadata={"doc": text}, **kwargs)
+def doc(text: str, *, example: str = "", **kwargs: Any) -> Any:
+    """A dataclass field carrying its documentation (MkDocs keeps docs next to types).
+
+    `example` is a site.yaml line shown in the hint when a required key is missing.
+    """
+    return field(metadata={"doc": text, "example": example}, **kwargs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Organisation:
     """The office behind the portal (publisher in metadata, footer)."""
 
-    name: str = doc("Full name, e.g. 'Dinas Komunikasi dan Informatika Kabupaten Sleman'.")
-    url: str = doc("The office's own website (absolute http(s) URL).")
+    name: str = doc("Full name, e.g. 'Dinas Komunikasi dan Informatika Kabupaten Sleman'.",
+                    example="name: Dinas Komunikasi dan Informatika Kabupaten Sleman")
+    url: str = doc("The office's own website (absolute http(s) URL).",
+                   example="url: https://diskominfo.slemankab.go.id")
     logo: str = doc("Logo file inside content/static/ (published at /<logo>); empty for none.",
                     default="")
 
@@ -42,8 +47,10 @@ class Social:
 class RegionConfig:
     """A kabupaten (top level), kecamatan (its children) or desa (their children)."""
 
-    id: str = doc("Stable id used in front matter and URLs: lowercase letters, digits, '-'.")
-    name: str = doc("Name as people write it, without 'Kecamatan'/'Desa', e.g. 'Baamang'.")
+    id: str = doc("Stable id used in front matter and URLs: lowercase letters, digits, '-'.",
+                  example="id: baamang")
+    name: str = doc("Name as people write it, without 'Kecamatan'/'Desa', e.g. 'Baamang'.",
+                    example="name: Baamang")
     description: str = doc("One or two sentences shown on the region's hub page.", default="")
     keywords: tuple[str, ...] = doc(
         "What people type into search engines for this place (checked by `kabar audit`).",
@@ -56,8 +63,8 @@ class RegionConfig:
 class CategoryConfig:
     """A topic such as Kesehatan or Pariwisata."""
 
-    id: str = doc("Stable id used in front matter and URLs.")
-    name: str = doc("Display name.")
+    id: str = doc("Stable id used in front matter and URLs.", example="id: kesehatan")
+    name: str = doc("Display name.", example="name: Kesehatan")
     description: str = doc("Shown on the category page.", default="")
 
 
@@ -65,9 +72,10 @@ class CategoryConfig:
 class OperatorConfig:
     """A person who writes or approves stories."""
 
-    id: str = doc("Stable id used as `author` in front matter and in URLs.")
-    name: str = doc("Full name shown as the byline.")
-    region: str = doc("Region id the operator reports from (must exist in `regions`).")
+    id: str = doc("Stable id used as `author` in front matter and in URLs.", example="id: rina")
+    name: str = doc("Full name shown as the byline.", example="name: Rina Wulandari")
+    region: str = doc("Region id the operator reports from (must exist in `regions`).",
+                      example="region: baamang")
     role: Literal["operator", "editor"] = doc("'operator' writes; 'editor' also approves.",
                                              default="operator")
 
@@ -76,15 +84,17 @@ class OperatorConfig:
 class SiteConfig:
     """The whole of site.yaml."""
 
-    title: str = doc("The portal's name, e.g. 'Kabar Kotim'.")
+    title: str = doc("The portal's name, e.g. 'Kabar Kotim'.", example="title: Kabar Kotim")
     tagline: str = doc("One line under the title and in the home page description.", default="")
-    base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.")
+    base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.",
+                        example="base_url: https://kabar.kotimkab.go.id")
     language: Literal["id", "en"] = doc("Language of the UI strings and dates.", default="id")
     timezone: str = doc("IANA zone for dates without an offset: Asia/Jakarta (WIB), "
                         "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
                         default="Asia/Jakarta")
-    organisation: Organisation = doc("The office behind the portal.")
-    social: Social = doc("Social media accounts.", default_factory=Social)
+    # doc() returns a dataclasses.field, which ruff cannot see.
+    organisation: Organisation = doc("The office behind the portal.")  # noqa: RUF009
+    social: Social = doc("Social media accounts.", default_factory=Social)  # noqa: RUF009
     regions: tuple[RegionConfig, ...] = doc("The region tree, kabupaten first.")
     categories: tuple[CategoryConfig, ...] = doc("The categories stories are filed under.")
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")

@@ -19,6 +19,7 @@ from generator.diagnostics import Diagnostics, did_you_mean
 T = TypeVar("T")
 
 _TYPE_WORDS = {str: "teks", int: "bilangan bulat", bool: "true atau false"}
+_HINT_MAPPING = "tulis setiap 'kunci: nilai' di baris berikutnya, menjorok dua spasi"
 
 
 class _Invalid(Exception):
@@ -81,7 +82,9 @@ class Converter:
             if isinstance(data, str | int | float) and item_type is str:
                 data = [data]  # `tags: posyandu` means one tag
             if not isinstance(data, list):
-                self.error(path, f"{_name(path)}: harus berupa daftar", at_key=False)
+                self.error(path, f"{_name(path)}: harus berupa daftar", "tulis isinya satu per "
+                           "baris diawali '- ', atau dalam [ ], misalnya tags: [posyandu, lansia]",
+                           at_key=False)
                 return ()
             return tuple(self._value(item_type, item, (*path, i)) for i, item in enumerate(data))
         if origin in (Mapping, dict) or tp is Mapping:
@@ -89,7 +92,7 @@ class Converter:
                 return types.MappingProxyType({})
             if not isinstance(data, dict):
                 self.error(path, f"{_name(path)}: harus berupa pasangan kunci: nilai",
-                           at_key=False)
+                           _HINT_MAPPING, at_key=False)
                 return types.MappingProxyType({})
             return types.MappingProxyType(dict(data))
         return self._scalar(tp, data, path)
@@ -117,7 +120,8 @@ class Converter:
 
     def _dataclass(self, cls: type, data: Any, path: Key) -> Any:
         if not isinstance(data, dict):
-            self.error(path, f"{_name(path)}: harus berupa pasangan kunci: nilai", at_key=False)
+            self.error(path, f"{_name(path)}: harus berupa pasangan kunci: nilai",
+                       _HINT_MAPPING, at_key=False)
             return None
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}

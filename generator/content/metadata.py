@@ -14,6 +14,7 @@ from typing import Any, Literal
 from generator.config.schema import SiteConfig
 from generator.config.validate import convert
 from generator.config.yamlsource import YamlDoc
+from generator.content.images import IMAGE_SUFFIXES, is_image
 from generator.diagnostics import Diagnostics, did_you_mean
 from generator.model import Source, Status
 from generator.urls import slugify
@@ -93,8 +94,8 @@ class FieldChecker:
             diags, lines
         self.failed = False
 
-    def error(self, key: str, message: str, hint: str = "") -> None:
-        pos = self.doc.value_pos((key,))
+    def error(self, key: str | tuple[str, ...], message: str, hint: str = "") -> None:
+        pos = self.doc.value_pos((key,) if isinstance(key, str) else key)
         line = pos.line + self.offset
         source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         self.diags.error(self.path, line, message, column=pos.column, hint=hint,
@@ -157,6 +158,13 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
     if fields.author not in operators:
         check.error("author", f"penulis '{fields.author}' tidak ada di daftar operators "
                     "site.yaml", did_you_mean(fields.author, operators))
+    if fields.image.startswith(("https://", "http://", "//")):
+        check.error("image", f"image '{fields.image}' harus berkas di samping cerita, bukan "
+                    "alamat internet", "unduh gambarnya, taruh di folder yang sama dengan berkas "
+                    "cerita, lalu tulis namanya saja, misalnya image: foto.jpg")
+    elif fields.image and not is_image(fields.image):
+        check.error("image", f"image '{fields.image}' bukan berkas gambar",
+                    "pakai berkas " + ", ".join(sorted(IMAGE_SUFFIXES)))
     if fields.image and not fields.image_alt:
         check.error("image", "image_alt wajib diisi jika ada image",
                     "tambahkan 'image_alt:' yang menjelaskan isi gambar untuk pembaca tunanetra")
@@ -168,7 +176,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
     source = None
     if fields.source is not None:
         if fields.source.url and not fields.source.url.startswith(("https://", "http://")):
-            check.error("source", "source.url harus URL lengkap yang diawali https://")
+            check.error(("source", "url"), "source.url harus URL lengkap yang diawali https://",
+                        "contoh: https://dinkes.kotimkab.go.id/siaran-pers")
         source = Source(name=fields.source.name, url=fields.source.url)
     if check.failed or date is None:
         return None
