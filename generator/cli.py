@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import __version__, scaffold
-from generator.progress import Progress
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator.progress import Progress
 from generator.writer import OutputError, check_target, write
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="PERINTAH")
 
     def root_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--root", type=Path, default=Path("."),
+        p.add_argument("--root", type=Path, default=Path(),
                        help="folder portal (berisi site.yaml); bawaan: folder ini")
 
     p = sub.add_parser("build", help="bangun portal ke folder output/")
@@ -121,7 +121,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     try:
-        result = build(args.root, BuildOptions(drafts=True if args.drafts else False,
+        result = build(args.root, BuildOptions(drafts=bool(args.drafts),
                                                strict=args.strict))
     except BuildFailed as exc:
         return _failed(exc)

@@ -60,8 +60,11 @@ def recover(out: Path) -> None:
 
 
 def write(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
-    """Write the whole site, then swap it in. Returns (files, bytes)."""
-    out = out.absolute()
+    """Write the whole site, then swap it in. Returns (files, bytes).
+
+    A symlinked output folder keeps its link: the folder it points to is the one replaced.
+    """
+    out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     staging = _staging(out)
@@ -99,7 +102,8 @@ def _write_file(target: Path, previous: Path, data: bytes) -> None:
             return
     except OSError:
         pass  # no hard links on this filesystem: write a copy
-    target.write_bytes(data)
+    with target.open("xb") as file:  # never through an existing link into the live output
+        file.write(data)
 
 
 def _swap(staging: Path, out: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 from generator.build import BuildOptions, BuildResult, build
 from generator.writer import write
 
+pytest_plugins = ["conftest_golden"]
+
 REPO = Path(__file__).resolve().parents[1]
 #: Fixed build time for every test build: 2026-11-20 00:00 UTC.
 BUILD_TIME = datetime(2026, 11, 20, tzinfo=UTC)

@@ -246,11 +246,41 @@ def run_lighthouse(url: str, out_json: Path) -> dict[str, float]:
     return scores
 
 
+def _audit_items(audit: dict[str, Any], limit: int = 3) -> list[str]:
+    """Describe the first few offending items of an audit (element, URL or console text)."""
+    details = audit.get("details") or {}
+    items: list[Any] = details.get("items") or []
+    described: list[str] = []
+    for item in items[:limit]:
+        if not isinstance(item, dict):
+            continue
+        node: dict[str, Any] = item["node"] if isinstance(item.get("node"), dict) else {}
+        source: dict[str, Any] = (
+            item["sourceLocation"] if isinstance(item.get("sourceLocation"), dict) else {}
+        )
+        parts = [
+            " ".join(str(value).split())  # axe explanations span several lines
+            for value in (
+                node.get("selector"),
+                node.get("snippet"),
+                item.get("url") or source.get("url"),
+                item.get("description") or node.get("explanation"),
+            )
+            if value
+        ]
+        if parts:
+            described.append(" | ".join(parts)[:300])
+    if len(items) > limit:
+        described.append(f"... and {len(items) - limit} more")
+    return described
+
+
 def failing_audits(report_json: Path | dict[str, Any]) -> list[str]:
-    """List the audits that cost points in a Lighthouse report, one readable line each.
+    """List the audits that cost points in a Lighthouse report, one readable entry each.
 
     Weighted audits (the ones a category score is computed from) come first; unweighted
-    failing diagnostics follow because they usually explain a low performance score.
+    failing diagnostics follow because they usually explain a low performance score; then
+    Lighthouse's run warnings.
     """
     report: dict[str, Any]
     if isinstance(report_json, dict):
@@ -277,10 +307,13 @@ def failing_audits(report_json: Path | dict[str, Any]) -> list[str]:
                 line += f" ({audit['displayValue']})"
             line += f" score={score:.2f}"
             if ref.get("weight"):
-                weighted.append(f"{line} weight={ref['weight']}")
-            else:
-                diagnostics.append(line)
-    return weighted + diagnostics
+                line += f" weight={ref['weight']}"
+            # Offending elements/URLs: CI logs are all a failing run leaves behind.
+            line += "".join(f"\n    - {item}" for item in _audit_items(audit))
+            (weighted if ref.get("weight") else diagnostics).append(line)
+    # e.g. "slower CPU than Lighthouse expects": context for a surprising performance score.
+    warnings = [f"[run warning] {' '.join(str(w).split())}" for w in report.get("runWarnings", [])]
+    return weighted + diagnostics + warnings
 
 
 # --------------------------------------------------------------------------- static server

@@ -152,15 +152,17 @@ CASES: list[tuple[str, dict[str, str | bytes], str]] = [
      "  hint: tambahkan 'image_alt:' yang menjelaskan isi gambar untuk pembaca tunanetra\n"
      "  | image: foto.png"),
     ("image-missing", {STORY: story_text(extra="image: foto.jpg\nimage_alt: Warga antre\n")},
-     f"{STORY}:9: error: berkas 'foto.jpg' tidak ditemukan\n"
+     f"{STORY}:9:8: error: berkas 'foto.jpg' tidak ditemukan\n"
      "  hint: taruh gambar di folder yang sama dengan berkas cerita, lalu tulis namanya saja, "
-     "misalnya image: foto.jpg"),
+     "misalnya image: foto.jpg\n"
+     "  | image: foto.jpg"),
     ("image-broken",
      {BUNDLE: story_text(extra="image: foto.png\nimage_alt: Warga antre\n"),
       PHOTO: b"bukan gambar"},
-     f"{BUNDLE}:9: error: gambar 'foto.png' rusak atau formatnya tidak dikenal\n"
+     f"{BUNDLE}:9:8: error: gambar 'foto.png' rusak atau formatnya tidak dikenal\n"
      "  hint: taruh gambar di folder yang sama dengan berkas cerita, lalu tulis namanya saja, "
-     "misalnya image: foto.jpg"),
+     "misalnya image: foto.jpg\n"
+     "  | image: foto.png"),
     ("image-not-a-picture",
      {BUNDLE: story_text(extra="image: catatan.txt\nimage_alt: Catatan\n"),
       "content/stories/2024/posyandu-baru/catatan.txt": "Catatan.\n"},
@@ -183,19 +185,20 @@ CASES: list[tuple[str, dict[str, str | bytes], str]] = [
      {STORY: with_body("Paragraf pertama.\n\nLihat juga [cerita lain](lain.md).\n"),
       "content/stories/2024/lain.md": story_text(title="Lain", extra="status: draft\n")},
      f"{STORY}:13: error: cerita tujuan 'lain.md' belum terbit (status bukan published)\n"
-     "  hint: periksa nama berkas dan foldernya; tautan dihitung dari letak berkas cerita ini\n"
+     "  hint: terbitkan cerita itu dulu, atau hapus tautannya untuk sementara\n"
      "  | Lihat juga [cerita lain](lain.md)."),
     ("link-outside-content",
      {STORY: with_body("Lihat [konfigurasi](../../../site.yaml).\n")},
      f"{STORY}:11: error: tautan '../../../site.yaml' keluar dari folder content/\n"
-     "  hint: periksa nama berkas dan foldernya; tautan dihitung dari letak berkas cerita ini\n"
+     "  hint: tautkan hanya berkas di dalam content/\n"
      "  | Lihat [konfigurasi](../../../site.yaml)."),
     ("duplicate-url",
      {STORY: story_text(), "content/stories/2024/posyandu-baru-2.md": story_text(
          date="2024-05-01")},
-     f"{STORY}: error: alamat /berita/2024/posyandu-baru/ sudah dipakai oleh "
+     f"{STORY}:2:8: error: alamat /berita/2024/posyandu-baru/ sudah dipakai oleh "
      "content/stories/2024/posyandu-baru-2.md\n"
-     "  hint: ubah judul salah satu cerita, atau beri 'slug:' yang berbeda"),
+     "  hint: ubah judul salah satu cerita, atau beri 'slug:' yang berbeda\n"
+     '  | title: "Posyandu Baru"'),
     ("page-unknown-key", {PAGE: "---\njudul: Tentang\n---\n\nIsi.\n"},
      f"{PAGE}:2:1: error: kunci 'judul' tidak dikenal\n"
      "  hint: pilihan yang ada: 'menu', 'slug', 'summary', 'title'\n"
@@ -215,7 +218,7 @@ CASES: list[tuple[str, dict[str, str | bytes], str]] = [
      "  | menu: pertama"),
     ("not-utf8", {STORY: story_text(title="Kafe Baru").replace("Kafe", "Caf\xe9")
                   .encode("latin-1")},
-     f"{STORY}: error: berkas bukan teks UTF-8\n"
+     f"{STORY}:2: error: berkas bukan teks UTF-8 (ada huruf yang tidak bisa dibaca)\n"
      "  hint: simpan ulang berkas dengan encoding UTF-8 (bukan dari Word)"),
 ]
 

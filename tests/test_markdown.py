@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from generator.content.markdown import Resolved, is_local, render
+from generator.content.markdown import Resolved, Unresolved, is_local, render
 from generator.model import Asset
 
 
-def _no_links(target: str) -> Resolved | str:
-    return f"berkas '{target}' tidak ditemukan"
+def _no_links(target: str) -> Resolved | Unresolved:
+    return Unresolved(f"berkas '{target}' tidak ditemukan")
 
 
 def test_tables_footnotes_fenced_code_and_heading_ids() -> None:
@@ -36,14 +36,14 @@ def test_h1_in_the_body_becomes_h2_so_the_title_stays_the_only_h1() -> None:
 
 
 def test_links_resolve_and_files_become_assets() -> None:
-    def resolve(target: str) -> Resolved | str:
+    def resolve(target: str) -> Resolved | Unresolved:
         if target == "../2023/lain.md":
             return Resolved("/berita/2023/lain/")
         if target == "foto.jpg":
             return Resolved("/berita/2024/x/foto.jpg",
                             Asset(source="content/stories/2024/x/foto.jpg",
                                   url="/berita/2024/x/foto.jpg"), 1600, 900)
-        return f"berkas '{target}' tidak ditemukan"
+        return Unresolved(f"berkas '{target}' tidak ditemukan")
 
     body, problems = render(
         "Lihat [cerita lain](../2023/lain.md#bagian).\n\n![Warga panen](foto.jpg)\n\n"

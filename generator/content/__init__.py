@@ -9,7 +9,6 @@ from __future__ import annotations
 import posixpath
 import urllib.parse
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
 from generator.content import frontmatter, images
 from generator.content.discover import PAGES, STATIC, SourceTree, discover
-from generator.content.markdown import Problem, Resolved, Resolver, render
+from generator.content.markdown import Problem, Resolved, Resolver, Unresolved, render
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
 from generator.model import Asset, Image, Page, RenderedBody, Story, StoryMeta
@@ -37,6 +36,20 @@ class Content:
 
 
 @dataclass(frozen=True, slots=True)
+class _Where:
+    """A file's front matter positions and lines, to locate later diagnostics."""
+
+    doc: yaml_source.YamlDoc
+    lines: list[str]
+
+    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+        pos = self.doc.value_pos((key,))
+        line = pos.line + 1  # the header starts below the opening '---'
+        source = self.lines[line - 1] if line <= len(self.lines) else ""
+        diags.error(path, line, message, column=pos.column, hint=hint, source_line=source)
+
+
+@dataclass(frozen=True, slots=True)
 class _Parsed:
     path: str
     body: str
@@ -48,15 +61,14 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     """Validate every story and page, then render the ones this build publishes."""
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
-    checked: list[tuple[_Parsed, CheckedStory, int]] = []
+    checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     for path in tree.stories:
         parsed, doc, lines = _read(root, path, diags)
         if parsed is None or doc is None:
             continue
         meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
         if meta is not None:
-            image_line = doc.value_pos(("image",)).line + 1
-            checked.append((parsed, meta, image_line))
+            checked.append((parsed, meta, _Where(doc, lines)))
     page_meta = []
     for path in tree.pages:
         parsed, doc, lines = _read(root, path, diags)
@@ -69,7 +81,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
 
     published = [c for c in checked if include_drafts or c[1].status == "published"]
     story_urls = {p.path: urls.story(m.date, m.slug) for p, m, _ in published}
-    _report_collisions(story_urls, diags)
+    _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
         if url.strip("/") in urls.RESERVED:
@@ -79,12 +91,12 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     unpublished = {p.path for p, _, _ in checked} - set(story_urls)
 
     stories = []
-    for parsed, meta, image_line in published:
+    for parsed, meta, where in published:
         url = story_urls[parsed.path]
         resolve = _resolver(root, tree, parsed.path, url, link_map, unpublished)
         body, problems = render(parsed.body, resolve)
         _report(problems, parsed, diags)
-        image = _hero(meta, parsed.path, image_line, resolve, diags)
+        image = _hero(meta, parsed.path, where, resolve, diags)
         assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
         stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
                              body=_with_assets(body, assets)))
@@ -102,10 +114,12 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
 
 def _read(root: Path, path: str, diags: Diagnostics,
           ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
+    data = (root / path).read_bytes()
     try:
-        text = (root / path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        diags.error(path, 0, "berkas bukan teks UTF-8",
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        diags.error(path, line, "berkas bukan teks UTF-8 (ada huruf yang tidak bisa dibaca)",
                     hint="simpan ulang berkas dengan encoding UTF-8 (bukan dari Word)")
         return None, None, []
     lines = text.replace("\r\n", "\n").split("\n")
@@ -140,12 +154,14 @@ def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) 
                           source_line=source)
 
 
-def _report_collisions(story_urls: dict[str, str], diags: Diagnostics) -> None:
+def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
+                       diags: Diagnostics) -> None:
     owners: dict[str, str] = {}
     for path, url in story_urls.items():
         if url in owners:
-            diags.error(path, 0, f"alamat {url} sudah dipakai oleh {owners[url]}",
-                        hint="ubah judul salah satu cerita, atau beri 'slug:' yang berbeda")
+            key = "slug" if ("slug",) in where[path].doc.keys else "title"
+            where[path].report(diags, path, key, f"alamat {url} sudah dipakai oleh {owners[url]}",
+                               "ubah judul salah satu cerita, atau beri 'slug:' yang berbeda")
         else:
             owners[url] = path
 
@@ -155,39 +171,43 @@ def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
     """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
     folder = posixpath.dirname(source)
 
-    def resolve(target: str) -> Resolved | str:
+    def resolve(target: str) -> Resolved | Unresolved:
         path = posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(target)))
         if not path.startswith("content/"):
-            return f"tautan '{target}' keluar dari folder content/"
+            return Unresolved(f"tautan '{target}' keluar dari folder content/",
+                              "tautkan hanya berkas di dalam content/")
         if path in link_map:
             return Resolved(link_map[path])
         if path in unpublished:
-            return f"cerita tujuan '{target}' belum terbit (status bukan published)"
+            return Unresolved(f"cerita tujuan '{target}' belum terbit (status bukan published)",
+                              "terbitkan cerita itu dulu, atau hapus tautannya untuk sementara")
         if path not in tree.files:
-            return f"berkas '{target}' tidak ditemukan"
+            return Unresolved(f"berkas '{target}' tidak ditemukan")
         if path.endswith(".md"):
-            return f"'{target}' bukan cerita atau halaman (letaknya di luar content/stories " \
-                f"atau {PAGES})"
+            return Unresolved(f"'{target}' bukan cerita atau halaman",
+                              f"cerita ada di content/stories/, halaman di {PAGES}")
         url = urls.content_file(page_url, posixpath.basename(path))
         size = images.dimensions(root / path) if images.is_image(path) else None
         if images.is_image(path) and size is None:
-            return f"gambar '{target}' rusak atau formatnya tidak dikenal"
+            return Unresolved(f"gambar '{target}' rusak atau formatnya tidak dikenal",
+                              "simpan ulang gambar sebagai JPEG atau PNG")
         width, height = size or (None, None)
         return Resolved(url, Asset(source=path, url=url), width, height)
 
     return resolve
 
 
-def _hero(meta: CheckedStory, path: str, line: int, resolve: Callable[[str], Resolved | str],
+def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,
           diags: Diagnostics) -> Image | None:
     if not meta.image:
         return None
     result = resolve(meta.image)
-    if isinstance(result, str) or result.asset is None:
-        diags.error(path, line, result if isinstance(result, str) else
-                    f"image '{meta.image}' harus berkas gambar di samping cerita",
-                    hint="taruh gambar di folder yang sama dengan berkas cerita, lalu tulis "
-                    "namanya saja, misalnya image: foto.jpg")
+    if isinstance(result, Unresolved) or result.asset is None:
+        message = result.message if isinstance(result, Unresolved) else \
+            f"image '{meta.image}' harus berkas gambar di samping cerita"
+        where.report(diags, path, "image", message,
+                     "taruh gambar di folder yang sama dengan berkas cerita, lalu tulis "
+                     "namanya saja, misalnya image: foto.jpg")
         return None
     return Image(source=result.asset.source, url=result.url, alt=meta.image_alt,
                  width=result.width, height=result.height)

@@ -35,6 +35,15 @@ class Resolved:
 
 
 @dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Why a local link target could not be resolved, and what to do about it."""
+
+    message: str
+    hint: str = ("periksa nama berkas dan foldernya; tautan dihitung dari letak berkas cerita "
+                 "ini")
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in the body, located by its line within the body (1-based)."""
 
@@ -44,8 +53,8 @@ class Problem:
     severity: str = "error"
 
 
-#: Given a relative link target (no fragment), return what it becomes, or an error text.
-Resolver = Callable[[str], "Resolved | str"]
+#: Given a relative link target (no fragment), return what it becomes, or why it cannot.
+Resolver = Callable[[str], "Resolved | Unresolved"]
 
 
 def is_local(target: str) -> bool:
@@ -118,8 +127,8 @@ class _Collector:
         if not is_local(path):
             return None
         result = self.resolve(path)
-        if isinstance(result, str):
-            self.problems.append(Problem(self.line_of(raw), result, _HINT_MISSING))
+        if isinstance(result, Unresolved):
+            self.problems.append(Problem(self.line_of(raw), result.message, result.hint))
             return None
         if result.asset is not None:
             self.assets.append(result.asset)
@@ -144,10 +153,6 @@ class _Collector:
                 "gambar tanpa teks alternatif (alt)",
                 "tulis keterangan gambar di antara kurung siku: ![Warga menanam padi](foto.jpg)",
                 "warning"))
-
-
-_HINT_MISSING = ("periksa nama berkas dan foldernya; tautan dihitung dari letak berkas cerita "
-                 "ini")
 
 
 class _LinkTreeprocessor(Treeprocessor):

@@ -49,6 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "share_on": "Bagikan ke",
         "related": "Berita terkait",
         "photo": "Foto",
+        "role_operator": "Operator",
+        "role_editor": "Editor",
         "status_published": "Terbit",
         "status_review": "Menunggu pemeriksaan: belum terbit",
         "status_draft": "Draf: belum terbit",
@@ -68,6 +70,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "pendidikan, kesehatan, ekonomi, budaya, dan prestasi masyarakat setempat."
         ),
         "region_part_of": "{name} merupakan bagian dari {parent}.",
+        "region_about": "Kabar seputar {list}.",
+        "and": "dan",
         "regions_intro": (
             "Pilih wilayah untuk membaca kabar dari setiap kabupaten, kecamatan, dan desa."
         ),
@@ -126,6 +130,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "share_on": "Share on",
         "related": "Related stories",
         "photo": "Photo",
+        "role_operator": "Operator",
+        "role_editor": "Editor",
         "status_published": "Published",
         "status_review": "Awaiting review: not published",
         "status_draft": "Draft: not published",
@@ -145,6 +151,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "development, education, health, the economy, culture and local achievements."
         ),
         "region_part_of": "{name} is part of {parent}.",
+        "region_about": "News about {list}.",
+        "and": "and",
         "regions_intro": "Choose a region to read the news of every regency, district and village.",
         "archives_intro": "All stories by year and month of publication.",
         # Errors

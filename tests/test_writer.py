@@ -1,0 +1,185 @@
+"""generator/writer.py: the staging folder, the atomic swap, hard links, and its refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.model import Output
+from generator.writer import MARKER, OutputError, _safe_join, check_target, write
+
+SITE = {
+    "index.html": b"<h1>Beranda</h1>",
+    "berita/2024/posyandu/index.html": b"<h1>Posyandu</h1>",
+    "berita/2024/posyandu/foto.png": b"\x89PNG fake",
+    "berita/2025/sekolah/index.html": b"<h1>Sekolah</h1>",
+    "assets/style.css": b"body{}",
+}
+
+
+def outputs(files: dict[str, bytes]) -> list[Output]:
+    return [Output(path, data) for path, data in sorted(files.items())]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "site" / "output"
+
+
+def test_write_creates_the_tree_with_its_marker(out: Path) -> None:
+    assert write(outputs(SITE), out) == (len(SITE), sum(len(d) for d in SITE.values()))
+    written = tree(out)
+    assert written.pop(MARKER)
+    assert written == SITE
+    assert siblings(out) == [], "staging folder left behind"
+
+
+def test_no_stale_files_after_a_story_is_removed(out: Path) -> None:
+    write(outputs(SITE), out)
+    smaller = {k: v for k, v in SITE.items() if not k.startswith("berita/2024/")}
+    write(outputs(smaller), out)
+    assert not (out / "berita/2024").exists(), "the removed story's page is still there"
+    written = tree(out)
+    written.pop(MARKER)
+    assert written == smaller
+    assert siblings(out) == []
+
+
+def test_unchanged_files_keep_inode_and_mtime_changed_files_are_rewritten(out: Path) -> None:
+    write(outputs(SITE), out)
+    before = {name: (out / name).stat() for name in SITE}
+    changed = {**SITE, "index.html": b"<h1>Beranda baru</h1>"}
+    write(outputs(changed), out)
+    for name in SITE:
+        now = (out / name).stat()
+        if name == "index.html":
+            assert now.st_ino != before[name].st_ino, "changed file written in place"
+            assert (out / name).read_bytes() == changed[name]
+        else:
+            assert (now.st_ino, now.st_mtime_ns) == (before[name].st_ino,
+                                                     before[name].st_mtime_ns), name
+
+
+def test_a_failed_write_leaves_the_output_untouched(out: Path) -> None:
+    write(outputs(SITE), out)
+    before = {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    bad = [*outputs({**SITE, "index.html": b"baru"}), Output("../escape.html", b"x")]
+    with pytest.raises(ValueError, match="escapes"):
+        write(bad, out)
+    assert {p: (p.stat().st_ino, p.read_bytes())
+            for p in out.rglob("*") if p.is_file()} == before
+    assert siblings(out) == []
+
+
+def test_a_duplicate_path_never_writes_through_to_the_live_output(out: Path) -> None:
+    # The first copy is unchanged, so it becomes a hard link to the live file; the second
+    # must not be written into that shared inode.
+    write(outputs(SITE), out)
+    duplicate = [*outputs(SITE), Output("index.html", b"<h1>Lain</h1>")]
+    with pytest.raises(FileExistsError):
+        write(duplicate, out)
+    assert (out / "index.html").read_bytes() == SITE["index.html"]
+    assert siblings(out) == []
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_up(out: Path) -> None:
+    write(outputs(SITE), out)
+    staging = out.with_name(f".{out.name}.staging-99999999")
+    (staging / "berita").mkdir(parents=True)
+    (staging / "berita" / "half.html").write_bytes(b"<h1>separuh")
+    write(outputs(SITE), out)
+    assert siblings(out) == []
+
+
+def test_an_interrupted_fallback_swap_is_repaired(out: Path) -> None:
+    write(outputs(SITE), out)
+    out.rename(out.with_name(f".{out.name}.old-12345"))  # killed between the two renames
+    write(outputs(SITE), out)
+    written = tree(out)
+    written.pop(MARKER)
+    assert written == SITE
+    assert siblings(out) == []
+
+
+def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
+    served = tmp_path / "www" / "kabar"
+    write(outputs(SITE), served)
+    link = tmp_path / "output"
+    link.symlink_to(served, target_is_directory=True)
+    write(outputs({**SITE, "index.html": b"baru"}), link)
+    assert link.is_symlink(), "the output symlink was replaced by a folder"
+    assert (served / "index.html").read_bytes() == b"baru"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "www"]
+    assert sorted(p.name for p in served.parent.iterdir()) == ["kabar"]
+
+
+# -- check_target ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Path:
+    root = tmp_path / "portal"
+    (root / "content" / "stories").mkdir(parents=True)
+    (root / "themes" / "default").mkdir(parents=True)
+    (root / "site.yaml").write_text("title: Uji\n", encoding="utf-8")
+    return root
+
+
+def test_check_target_accepts_a_new_an_empty_or_a_kabar_folder(portal: Path,
+                                                                tmp_path: Path) -> None:
+    check_target(portal / "output", portal)
+    check_target(tmp_path / "elsewhere" / "site", portal)
+    (portal / "output").mkdir()
+    check_target(portal / "output", portal)
+    write(outputs(SITE), portal / "output")
+    check_target(portal / "output", portal)
+
+
+def test_check_target_refuses_a_folder_kabar_did_not_make(portal: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "documents"
+    foreign.mkdir()
+    (foreign / "skripsi.docx").write_bytes(b"penting")
+    with pytest.raises(OutputError, match="bukan hasil kabar"):
+        check_target(foreign, portal)
+    assert (foreign / "skripsi.docx").read_bytes() == b"penting"
+
+
+@pytest.mark.parametrize("target", [".", "content", "content/stories", "content/baru", "themes",
+                                    ".."])
+def test_check_target_refuses_the_portal_and_its_sources(portal: Path, target: str) -> None:
+    with pytest.raises(OutputError, match="portal atau content"):
+        check_target(portal / target, portal)
+
+
+def test_check_target_refuses_a_file(portal: Path) -> None:
+    (portal / "output").write_text("bukan folder\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="bukan folder"):
+        check_target(portal / "output", portal)
+
+
+# -- _safe_join -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["../x", "a/../../x", "..", "/etc/passwd", "//x",
+                                  "a\\b.html", "..\\x", "a\0b"])
+def test_safe_join_refuses_paths_outside_the_output(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ValueError, match="escapes"):
+        _safe_join(tmp_path, path)
+
+
+@pytest.mark.parametrize(("path", "expected"), [("index.html", "index.html"),
+                                                ("berita/2024/x/index.html",
+                                                 "berita/2024/x/index.html"),
+                                                ("a/./b/../c.png", "a/c.png")])
+def test_safe_join_keeps_paths_inside(tmp_path: Path, path: str, expected: str) -> None:
+    assert _safe_join(tmp_path, path) == tmp_path / expected
