@@ -9,12 +9,14 @@ bytes did not change are hard-linked from the previous output, so their mtime is
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import posixpath
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from generator.model import Output
@@ -45,6 +47,9 @@ def check_target(out: Path, portal_root: Path) -> None:
         raise OutputError(f"folder keluaran {out} berisi portal atau content/: pilih folder lain")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} sudah ada dan bukan folder")
+    parent = next((p for p in out_abs.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise OutputError(f"{parent} bukan folder, jadi {out} tidak bisa dibuat di dalamnya")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise OutputError(f"folder {out} berisi berkas yang bukan hasil kabar; kabar tidak akan "
                           "menimpanya (kosongkan atau pilih folder lain)")
@@ -66,6 +71,29 @@ def write(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out):
+        return _write_locked(outputs, out)
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One writer per output folder: a second build (say `kabar build` while another runs)
+    must not sweep away the first one's staging folder as a leftover."""
+    # The lock is on the parent folder itself, so no lock file is left lying around, and it
+    # ends with the process, so a killed build never leaves it held.
+    handle = os.open(out.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"build lain sedang menulis ke {out}; tunggu sampai selesai") \
+                from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def _write_locked(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
     recover(out)
     staging = _staging(out)
     staging.mkdir()

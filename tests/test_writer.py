@@ -183,3 +183,21 @@ def test_safe_join_refuses_paths_outside_the_output(tmp_path: Path, path: str) -
                                                 ("a/./b/../c.png", "a/c.png")])
 def test_safe_join_keeps_paths_inside(tmp_path: Path, path: str, expected: str) -> None:
     assert _safe_join(tmp_path, path) == tmp_path / expected
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    """Two builds into one output folder: the second says so instead of racing."""
+    import fcntl
+    import os
+
+    out = tmp_path / "output"
+    out.parent.mkdir(exist_ok=True)
+    held = os.open(tmp_path, os.O_RDONLY)  # what a running build holds
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(OutputError, match="build lain sedang menulis"):
+            write([Output("index.html", b"x")], out)
+    finally:
+        os.close(held)
+    write([Output("index.html", b"x")], out)
+    assert (out / "index.html").read_bytes() == b"x"
