@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SiteMaker, story_text
+
 from generator.cli import main
 
 
@@ -123,7 +123,7 @@ def test_new_titles_cannot_escape_content(make_site: SiteMaker,
     root = make_site({})
     code, _, _ = _run(capsys, "new", "--root", str(root), title, "--region", "kec-dua",
                       "--category", "pendidikan")
-    created = [p for p in root.rglob("*.md")]
+    created = list(root.rglob("*.md"))
     for path in created:
         assert path.resolve().is_relative_to((root / "content/stories").resolve())
     assert code in (0, 1)
@@ -133,7 +133,7 @@ def test_init_makes_a_portal_that_builds(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     portal = tmp_path / "baru"
     assert _run(capsys, "init", str(portal))[0] == 0
-    code, out, err = _run(capsys, "build", "--root", str(portal))
+    code, _out, err = _run(capsys, "build", "--root", str(portal))
     assert code == 0, err
     assert (portal / "output/index.html").is_file()
     assert (portal / "output/tentang/index.html").is_file()

@@ -6,8 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+
 from generator.diagnostics import BuildFailed
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
