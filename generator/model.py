@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from generator.config.schema import CategoryConfig, OperatorConfig, SiteConfig
+from generator.config.schema import CategoryConfig, OperatorConfig, RegionKind, SiteConfig
 
 Status = Literal["draft", "review", "published"]
-RegionKind = Literal["kabupaten", "kecamatan", "desa"]
-REGION_KINDS: tuple[RegionKind, ...] = ("kabupaten", "kecamatan", "desa")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

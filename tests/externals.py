@@ -72,9 +72,8 @@ def run_vnu(paths: list[Path]) -> list[dict[str, Any]]:
     """Validate HTML files in one java process and return vnu's error messages.
 
     Each returned dict has ``url`` (``file:`` URL of the checked file), ``file`` (its local
-    path), ``line`` (int or None),
-    ``column`` (int or None), ``type`` (``error`` or ``non-document-error``), ``message`` and
-    ``extract`` (the offending markup, may be empty).
+    path), ``line`` and ``column`` (int or None), ``type`` (``error`` or
+    ``non-document-error``), ``message`` and ``extract`` (the offending markup, may be empty).
     """
     if not paths:
         return []
@@ -94,6 +93,9 @@ def run_vnu(paths: list[Path]) -> list[dict[str, Any]]:
         for p in paths
         if not p.is_file()
     ]
+    existing = [p for p in paths if p.is_file()]
+    if not existing:
+        return errors
     jar = vnu_jar()
     options = [
         "-jar",
@@ -116,7 +118,7 @@ def run_vnu(paths: list[Path]) -> list[dict[str, Any]]:
         # A java @argfile keeps thousands of file names out of argv (ARG_MAX) while still
         # validating everything in ONE JVM: JVM start-up dominates vnu's cost per file.
         argfile = Path(tmp) / "args"
-        lines = [*options, *(str(p.resolve()) for p in paths)]
+        lines = [*options, *(str(p.resolve()) for p in existing)]
         argfile.write_text("\n".join(_argfile_quote(a) for a in lines) + "\n", encoding="utf-8")
         proc = subprocess.run(
             [str(java), f"@{argfile}"],
@@ -364,6 +366,10 @@ class _StaticHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """Refuse directory listings: a folder without index.html is a 404, not a page."""
+        self.send_error(HTTPStatus.NOT_FOUND)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay silent: per-request lines would drown pytest's output."""

@@ -109,3 +109,31 @@ def test_an_unknown_theme_is_reported(make_site: SiteMaker) -> None:
     with pytest.raises(BuildFailed) as exc:
         build_site(root)
     assert [d.message for d in exc.value.diagnostics.errors] == ["tema 'hilang' tidak ditemukan"]
+
+
+def test_regions_can_be_kota_and_kelurahan(make_site: SiteMaker) -> None:
+    site_yaml = MINIMAL_SITE_YAML.replace("    name: Uji\n", "    name: Uji\n    kind: kota\n")
+    site_yaml = site_yaml.replace(
+        "      - id: kec-dua\n        name: Dua\n",
+        "      - id: kec-dua\n        name: Dua\n        children:\n"
+        "          - {id: pusat, name: Pusat, kind: kelurahan}\n")
+    root = make_site({"site.yaml": site_yaml,
+                      "content/stories/2024/a.md": story_text(region="pusat")})
+    files = outputs(build_site(root))
+    hub = files["wilayah/kab-uji/kec-dua/pusat/index.html"].decode()
+    assert "Kelurahan Pusat" in hub and "Kota Uji" in hub
+
+
+def test_a_kind_that_does_not_fit_the_level_is_an_error() -> None:
+    from generator.config import parse_config
+    from generator.diagnostics import Diagnostics
+
+    diags = Diagnostics()
+    text = MINIMAL_SITE_YAML.replace("        name: Dua\n",
+                                     "        name: Dua\n        kind: desa\n")
+    assert parse_config(text, diags) is None
+    [error] = diags.errors
+    assert error.format() == (
+        "site.yaml:19:15: error: kind 'desa' tidak cocok untuk tingkat ke-2\n"
+        "  hint: di tingkat ini pakai 'kecamatan'\n"
+        "  |         kind: desa")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator.config import yamlsource
-from generator.config.schema import RegionConfig, SiteConfig
+from generator.config.schema import RegionConfig, RegionKind, SiteConfig
 from generator.config.validate import convert
 from generator.diagnostics import Diagnostics, did_you_mean
 
@@ -18,6 +18,15 @@ CONFIG_FILE = "site.yaml"
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 THEME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_REGION_DEPTH = 3
+#: The names a region may go by at each level of the tree; the first is the default.
+KINDS_BY_LEVEL: tuple[tuple[RegionKind, ...], ...] = (
+    ("kabupaten", "kota"), ("kecamatan",), ("desa", "kelurahan"))
+
+
+def region_kind(region: RegionConfig, depth: int) -> RegionKind:
+    """The region's own `kind`, or the default of its level."""
+    allowed = KINDS_BY_LEVEL[min(depth, MAX_REGION_DEPTH) - 1]
+    return next((k for k in allowed if k == region.kind), allowed[0])
 
 
 def load_config(root: Path, diags: Diagnostics) -> SiteConfig | None:
@@ -115,6 +124,10 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics,
     region_ids: set[str] = set()
     for region, depth, path in walk_regions(config.regions):
         _check_id(region.id, (*path, "id"), region_ids, "wilayah", err)
+        allowed = KINDS_BY_LEVEL[min(depth, MAX_REGION_DEPTH) - 1]
+        if region.kind and region.kind not in allowed:
+            err((*path, "kind"), f"kind '{region.kind}' tidak cocok untuk tingkat ke-{depth}",
+                "di tingkat ini pakai " + " atau ".join(f"'{k}'" for k in allowed))
         if depth > MAX_REGION_DEPTH:
             err(path, f"wilayah '{region.id}' ada di tingkat ke-{depth}, padahal paling "
                 f"banyak {MAX_REGION_DEPTH} tingkat",

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+#: What a region is called, by level: kabupaten/kota, kecamatan, desa/kelurahan.
+RegionKind = Literal["kabupaten", "kota", "kecamatan", "desa", "kelurahan"]
+
 
 def doc(text: str, *, example: str = "", **kwargs: Any) -> Any:
     """A dataclass field carrying its documentation (MkDocs keeps docs next to types).
@@ -57,6 +60,9 @@ class RegionConfig:
         default=())
     children: tuple[RegionConfig, ...] = doc("Regions inside this one (at most 3 levels).",
                                              default=())
+    kind: Literal["", "kabupaten", "kota", "kecamatan", "desa", "kelurahan"] = doc(
+        "What the region is called: by level, kabupaten or kota, then kecamatan, then desa or "
+        "kelurahan. Empty: kabupaten, kecamatan, desa.", default="")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

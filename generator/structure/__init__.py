@@ -9,9 +9,9 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from generator import urls
-from generator.config import walk_regions
+from generator.config import region_kind, walk_regions
 from generator.config.schema import SiteConfig
-from generator.model import REGION_KINDS, Asset, Page, Region, Site, Story, Tag
+from generator.model import Asset, Page, Region, Site, Story, Tag
 
 __all__ = ["build_site", "resolve_regions"]
 
@@ -27,7 +27,8 @@ def resolve_regions(config: SiteConfig) -> Mapping[str, Region]:
         for child in region.children:
             parents[child.id] = lineage
         regions[region.id] = Region(
-            id=region.id, name=region.name, kind=REGION_KINDS[min(depth, 3) - 1],
+            id=region.id, name=region.name,
+            kind=region_kind(region, depth),
             description=region.description, keywords=region.keywords,
             parent=lineage[-2] if len(lineage) > 1 else None,
             children=tuple(c.id for c in region.children), lineage=lineage,
