@@ -97,6 +97,11 @@ def paginated(first_page_url: str, number: int) -> str:
     return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
 
 
+def share_card(story_url: str) -> str:
+    """The 1200x630 share image of a story, published beside its page."""
+    return f"{story_url}kartu.jpg"
+
+
 def asset(name: str) -> str:
     return f"/assets/{name}"
 
