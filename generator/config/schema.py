@@ -87,6 +87,17 @@ class OperatorConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LimitsConfig:
+    """Size limits that keep one file from stalling or bloating a build."""
+
+    story_kb: int = doc("Largest story file, in kilobytes (a long news story is 10-30 KB).",
+                        default=256)
+    image_mb: int = doc("Largest image file, in megabytes; resize bigger photos first.",
+                        default=8)
+    tags: int = doc("Most tags one story may have.", default=20)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """The whole of site.yaml."""
 
@@ -107,5 +118,7 @@ class SiteConfig:
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",
                      default="default")
+    limits: LimitsConfig = doc("Size limits per story and image.",  # noqa: RUF009
+                               default_factory=LimitsConfig)
     extra: Mapping[str, Any] = doc("Free map passed to templates as `site.extra`.",
                                    default_factory=lambda: MappingProxyType({}))

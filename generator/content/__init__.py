@@ -18,6 +18,7 @@ from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
 from generator.content import frontmatter, images
 from generator.content.discover import PAGES, STATIC, SourceTree, discover
+from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolved, Resolver, Unresolved, render
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
@@ -62,16 +63,21 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
+    max_bytes = config.limits.story_kb * 1024
     for path in tree.stories:
-        parsed, doc, lines = _read(root, path, diags)
+        parsed, doc, lines = _read(root, path, diags, max_bytes)
         if parsed is None or doc is None:
             continue
         meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
-        if meta is not None:
+        if meta is not None and len(meta.tags) > config.limits.tags:
+            _Where(doc, lines).report(diags, path, "tags", f"terlalu banyak tag "
+                                      f"({len(meta.tags)}; paling banyak {config.limits.tags})",
+                                      "pilih beberapa tag yang paling penting")
+        elif meta is not None:
             checked.append((parsed, meta, _Where(doc, lines)))
     page_meta = []
     for path in tree.pages:
-        parsed, doc, lines = _read(root, path, diags)
+        parsed, doc, lines = _read(root, path, diags, max_bytes)
         if parsed is None or doc is None:
             continue
         stem = posixpath.splitext(posixpath.basename(path))[0]
@@ -93,7 +99,8 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     stories = []
     for parsed, meta, where in published:
         url = story_urls[parsed.path]
-        resolve = _resolver(root, tree, parsed.path, url, link_map, unpublished)
+        resolve = _resolver(root, tree, parsed.path, url, link_map, unpublished,
+                            config.limits.image_mb)
         body, problems = render(parsed.body, resolve)
         _report(problems, parsed, diags)
         image = _hero(meta, parsed.path, where, resolve, diags)
@@ -104,7 +111,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     for parsed, fields, _slug in page_meta:
         url = page_urls[parsed.path]
         body, problems = render(parsed.body, _resolver(root, tree, parsed.path, url, link_map,
-                                                       unpublished))
+                                                       unpublished, config.limits.image_mb))
         _report(problems, parsed, diags)
         pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
                           menu=fields.menu, url=url, body=body))
@@ -112,8 +119,15 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     return Content(stories=tuple(stories), pages=tuple(pages), assets=static)
 
 
-def _read(root: Path, path: str, diags: Diagnostics,
+def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
           ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
+    size = (root / path).stat().st_size
+    if size > max_bytes:
+        diags.error(path, 0, f"berkas terlalu besar ({size // 1024} KB; paling besar "
+                    f"{max_bytes // 1024} KB)",
+                    hint="pecah menjadi beberapa cerita, atau naikkan limits.story_kb di "
+                    "site.yaml")
+        return None, None, []
     data = (root / path).read_bytes()
     try:
         text = data.decode("utf-8")
@@ -127,6 +141,12 @@ def _read(root: Path, path: str, diags: Diagnostics,
     if isinstance(split, frontmatter.SplitError):
         diags.error(path, split.line, split.message, hint=split.hint,
                     source_line=lines[0] if lines else "")
+        return None, None, lines
+    too_much = check_body(split.body)
+    if too_much is not None:
+        line = split.body_line + too_much.line - 1
+        diags.error(path, line, too_much.message, hint=too_much.hint,
+                    source_line=lines[line - 1][:120] if line <= len(lines) else "")
         return None, None, lines
     doc = yaml_source.load(split.header)
     if isinstance(doc, yaml_source.YamlError):
@@ -167,7 +187,7 @@ def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
 
 
 def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
-              link_map: dict[str, str], unpublished: set[str]) -> Resolver:
+              link_map: dict[str, str], unpublished: set[str], max_image_mb: int) -> Resolver:
     """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
     folder = posixpath.dirname(source)
 
@@ -187,6 +207,13 @@ def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
             return Unresolved(f"'{target}' bukan cerita atau halaman",
                               f"cerita ada di content/stories/, halaman di {PAGES}")
         url = urls.content_file(page_url, posixpath.basename(path))
+        megabytes = (root / path).stat().st_size / 1_000_000
+        if megabytes > max_image_mb:
+            shown = f"{megabytes:.1f}".replace(".", ",")  # Indonesian decimal comma
+            return Unresolved(f"berkas '{target}' terlalu besar ({shown} MB; paling "
+                              f"besar {max_image_mb} MB)",
+                              "perkecil gambarnya, misalnya lebar 1600 piksel dengan kualitas "
+                              "JPEG 80, atau naikkan limits.image_mb di site.yaml")
         size = images.dimensions(root / path) if images.is_image(path) else None
         if images.is_image(path) and size is None:
             return Unresolved(f"gambar '{target}' rusak atau formatnya tidak dikenal",
