@@ -1,0 +1,28 @@
+"""A short coverage-guided fuzz run of the content loader (atheris); longer runs are
+documented in fuzz/fuzz_content.py."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+RUNS = 1500
+
+
+@pytest.mark.slow
+def test_short_fuzz_run_finds_no_crash(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(REPO / "fuzz" / "corpus", corpus)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "fuzz" / "fuzz_content.py"), f"-runs={RUNS}",
+         "-max_len=4096", "-seed=1", str(corpus)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    log = result.stdout + result.stderr
+    assert "No module named 'atheris'" not in log, "install the test extras (atheris)"
+    assert result.returncode == 0, log[-3000:]
+    assert f"Done {RUNS} runs" in log
