@@ -22,6 +22,10 @@ from generator.content import discover, load_content
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
+from generator.publish.feeds import publish_feeds
+from generator.publish.images import share_images
+from generator.publish.indexnow import indexnow_files
+from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
 
@@ -97,6 +101,10 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 4. Render pages and publish the other outputs
     outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
+    outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
+    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
+    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
     _check_collisions(outputs, diags)
     stop_if_failed()
     outputs.sort(key=lambda o: o.path)

@@ -111,19 +111,25 @@ def outputs(result: BuildResult) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def example_output(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The repository's example portal, built once per session into a temporary output/."""
-    out = tmp_path_factory.mktemp("example") / "output"
+def example_result() -> BuildResult:
+    """The repository's example portal, built once per session in memory (site and outputs)."""
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
     try:
-        result = build(REPO, BuildOptions(build_time=BUILD_TIME))
+        return build(REPO, BuildOptions(build_time=BUILD_TIME))
     finally:
         if old is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = old
-    write(result.outputs, out)
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory,
+                   example_result: BuildResult) -> Iterator[Path]:
+    """The example portal (`example_result`) written into a temporary output/."""
+    out = tmp_path_factory.mktemp("example") / "output"
+    write(example_result.outputs, out)
     yield out
     shutil.rmtree(out, ignore_errors=True)
 

@@ -24,9 +24,13 @@ ALLOWED: dict[str, set[str]] = {
     "build": {"config", "config.schema", "content", "diagnostics", "model", "urls",
               "structure", "render", "publish"},
     "scaffold": {"build", "config", "config.schema", "diagnostics", "urls"},
+    # kabar ping: reads the built manifest (publish.indexnow's format), posts to IndexNow.
+    "ping": {"", "config", "config.schema", "diagnostics", "urls", "publish"},
+    # kabar audit: reads the built output/ and site.yaml.
+    "audit": {"config", "config.schema", "diagnostics", "urls"},
     "progress": set(),
-    "cli": {"", "build", "writer", "scaffold", "diagnostics", "config", "config.schema",
-            "progress"},
+    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "diagnostics", "config",
+            "config.schema", "progress"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }
@@ -36,7 +40,7 @@ LIBRARIES: dict[str, set[str]] = {
     "yaml": {"config.yamlsource"},
     "markdown": {"content.markdown"},
     "nh3": {"content.sanitize"},
-    "PIL": {"content.images"},
+    "PIL": {"content.images", "publish.cards", "publish.variants"},
     "jinja2": {"render.templates"},
     "babel": {"render.dates"},
     "feedgen": {"publish.feeds"},

@@ -59,6 +59,14 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("404 page", "404.html", "kind-404"),
     ("static file", "favicon.png", None),
     ("theme stylesheet", "assets/style.*.css", None),
+    ("share card", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/kartu.jpg", None),
+    ("sitemap index", "sitemap.xml", None),
+    ("pages sitemap", "sitemaps/halaman.xml", None),
+    ("stories sitemap", "sitemaps/berita-2025.xml", None),
+    ("news sitemap", "news-sitemap.xml", None),
+    ("robots.txt", "robots.txt", None),
+    ("IndexNow key file", "0c5d2a7b9e4f4d1a8b3c6e2f1a0d9c8b.txt", None),
+    ("kabar ping manifest", ".well-known/kabar-manifest.json", None),
 )
 
 

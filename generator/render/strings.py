@@ -80,6 +80,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "Pilih wilayah untuk membaca kabar dari setiap kabupaten, kecamatan, dan desa."
         ),
         "archives_intro": "Semua berita menurut tahun dan bulan terbit.",
+        "feeds": "Berlangganan",
         # Errors
         "not_found": "Halaman tidak ditemukan",
         "not_found_text": "Maaf, halaman yang Anda cari tidak ada atau sudah dipindahkan.",
@@ -163,6 +164,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "and": "and",
         "regions_intro": "Choose a region to read the news of every regency, district and village.",
         "archives_intro": "All stories by year and month of publication.",
+        "feeds": "Subscribe",
         # Errors
         "not_found": "Page not found",
         "not_found_text": "Sorry, the page you are looking for does not exist or has moved.",

@@ -19,12 +19,23 @@ from generator.render.strings import STRINGS
 
 DESCRIPTION_LIMIT = 160
 WORDS_PER_MINUTE = 200  # a common estimate for reading Indonesian news on a phone
+#: How wide a story-column image is shown (style.css: .story 46rem from 48rem up, else the
+#: full screen): the browser picks from srcset by this. Cards say their own in card.html.
+HERO_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
     name: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """One `<meta>` tag of the head: `og:title`, `article:tag`, `twitter:card`… and its value."""
+
+    name: str
+    content: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +45,8 @@ class ImageView:
     alt: str
     width: int | None
     height: int | None
+    srcset: str = ""  # "/…/foto-480.webp 480w, …, /…/foto.jpg 1600w"; "" without smaller copies
+    sizes: str = ""  # the layout width for srcset when shown as wide as the story column
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +90,10 @@ class PageView:
     noindex: bool
     feeds: tuple[Link, ...]
     image: ImageView | None
+    og: tuple[Meta, ...]  # Open Graph: printed as <meta property=…>
+    twitter: tuple[Meta, ...]  # Twitter card: printed as <meta name=…>
+    jsonld: str  # schema.org JSON, already escaped for a <script> data block (seo.json_ld)
+    alternates: tuple[Link, ...]  # other languages: Link(hreflang, absolute URL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,8 +194,10 @@ class Views:
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
             return None
+        candidates = srcset(image.url, image.width)
         return ImageView(url=image.url, abs_url=self.abs(image.url), alt=image.alt,
-                         width=image.width, height=image.height)
+                         width=image.width, height=image.height, srcset=candidates,
+                         sizes=HERO_SIZES if candidates else "")
 
     def region_ref(self, region: Region) -> RegionRef:
         return RegionRef(id=region.id, name=region.name, url=region.url, kind=region.kind,
@@ -231,6 +250,14 @@ class Views:
             status=meta.status, share=share_links(meta.title, abs_url))
         self._stories[story.url] = view
         return view
+
+
+def srcset(url: str, width: int | None) -> str:
+    """The smaller WebP copies made by publish/ (same rule: urls.image_variants) + the original."""
+    variants = urls.image_variants(url, width)
+    if not variants:
+        return ""
+    return ", ".join([*(f"{u} {w}w" for w, u in variants), f"{url} {width}w"])
 
 
 def reading_minutes(word_count: int) -> int:
