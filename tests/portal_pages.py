@@ -1,0 +1,68 @@
+"""Representative pages of a built portal (home, a story, a kecamatan hub), found by links.
+
+Shared by the browser-facing tests (Lighthouse, Chromium console/CSP, nginx) so that they
+all look at the same pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+STORY_HREF = re.compile(r"/berita/[^?#]+")
+KECAMATAN_HREF = re.compile(r"/wilayah/[^/?#]+/[^/?#]+/")
+
+
+class _HrefCollector(HTMLParser):
+    """Collect the ``href`` of every ``<a>`` element, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record the element's href if it is a link."""
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def _first_link(page: Path, pattern: re.Pattern[str], what: str) -> str:
+    """Return the first ``<a href>`` in ``page`` that fully matches ``pattern``."""
+    if not page.is_file():
+        pytest.fail(f"cannot find a {what}: {page} does not exist", pytrace=False)
+    collector = _HrefCollector()
+    collector.feed(page.read_text(encoding="utf-8"))
+    collector.close()
+    for href in collector.hrefs:
+        # Full match: "/berita/" itself is the story index, not a story.
+        if pattern.fullmatch(href) and href != "/berita/":
+            return href
+    pytest.fail(f"no link to a {what} ({pattern.pattern}) in {page}", pytrace=False)
+
+
+def _home(root: Path) -> str:
+    """Return the path of the home page."""
+    return "/"
+
+
+def _story(root: Path) -> str:
+    """Return the path of the first story linked from the home page."""
+    return _first_link(root / "index.html", STORY_HREF, "story page")
+
+
+def _kecamatan(root: Path) -> str:
+    """Return the path of the first kecamatan hub linked from the wilayah index."""
+    return _first_link(root / "wilayah" / "index.html", KECAMATAN_HREF, "kecamatan hub")
+
+
+PAGES: dict[str, Callable[[Path], str]] = {
+    "home": _home,
+    "story": _story,
+    "kecamatan": _kecamatan,
+}
