@@ -25,8 +25,10 @@ ALLOWED: dict[str, set[str]] = {
               "structure", "render", "publish"},
     "scaffold": {"build", "config", "config.schema", "diagnostics", "urls"},
     "progress": set(),
+    # Layer 6, beside cli: the dev server. Only cli imports it.
+    "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
     "cli": {"", "build", "writer", "scaffold", "diagnostics", "config", "config.schema",
-            "progress"},
+            "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }
