@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator import __version__, audit, ping, scaffold
+from generator import __version__, audit, dev, ping, scaffold
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
 from generator.progress import Progress
@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
     p.set_defaults(run=_cmd_check)
 
+    p = sub.add_parser("serve", help="pratinjau di peramban: dibangun ulang setiap kali disimpan")
+    root_option(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="alamat yang didengarkan (bawaan: 127.0.0.1, hanya komputer ini)")
+    p.add_argument("--port", type=_port, default=8000, help="port (bawaan: 8000; 0: bebas)")
+    p.add_argument("--drafts", action="store_true",
+                   help="selalu aktif pada serve: draf dan review tampil dengan label, noindex")
+    p.set_defaults(run=_cmd_serve)
+
     p = sub.add_parser("new", help="buat berkas cerita baru")
     root_option(p)
     p.add_argument("title", help="judul cerita, dalam tanda kutip")
@@ -120,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"port harus angka 0-65535, bukan '{text}'")
+    return int(text)
+
+
 def _print_diagnostics(diags: Diagnostics) -> None:
     if len(diags):
         print(format_report(diags), file=sys.stderr)
@@ -165,6 +180,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"ok: {len(result.site.stories)} cerita diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan")
     return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    return dev.serve(args.root, host=args.host, port=args.port)
 
 
 def _cmd_new(args: argparse.Namespace) -> int:

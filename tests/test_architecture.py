@@ -29,8 +29,10 @@ ALLOWED: dict[str, set[str]] = {
     # kabar audit: reads the built output/ and site.yaml.
     "audit": {"config", "config.schema", "diagnostics", "urls"},
     "progress": set(),
+    # Layer 6, beside cli: the dev server. Only cli imports it.
+    "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
     "cli": {"", "build", "writer", "scaffold", "ping", "audit", "diagnostics", "config",
-            "config.schema", "progress"},
+            "config.schema", "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }
