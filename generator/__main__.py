@@ -4,4 +4,6 @@ import sys
 
 from generator.cli import main
 
-sys.exit(main())
+# Guarded: worker processes (content/bodies.py) import the main module again.
+if __name__ == "__main__":
+    sys.exit(main())

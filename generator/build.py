@@ -29,6 +29,10 @@ from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
 
+#: Pure results kept between builds (rendered Markdown, compiled templates, share cards),
+#: git-ignored; deleting it changes nothing but the time the next build takes.
+CACHE = ".cache"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildOptions:
@@ -39,6 +43,7 @@ class BuildOptions:
     strict: bool = False
     build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
+    jobs: int | None = None  # Markdown worker processes; None: one per CPU for big builds
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,7 +96,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
-    content = load_content(root, config, tree, diags, include_drafts=options.drafts)
+    content = load_content(root, config, tree, diags, include_drafts=options.drafts,
+                           cache_dir=root / CACHE, workers=options.jobs)
     stop_if_failed()
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
@@ -100,10 +106,11 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     site = build_site(config, content.stories, content.pages, content.assets, build_time)
 
     # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
+    outputs = [*render_pages(site, root, diags, options.progress, cache_dir=root / CACHE),
+               *copy_assets(site, root)]
     outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
     outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
-    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += share_images(site, root, root / CACHE).outputs  # kartu.jpg, *-480.webp
     outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
     _check_collisions(outputs, diags)
     stop_if_failed()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -123,7 +124,7 @@ class Converter:
             self.error(path, f"{_name(path)}: harus berupa pasangan kunci: nilai",
                        _HINT_MAPPING, at_key=False)
             return None
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls)}
         misspelt: set[str] = set()  # fields an unknown key probably meant
         for key in data:
@@ -157,6 +158,12 @@ class Converter:
         if f.metadata.get("example"):
             return f"{hint}, misalnya {f.metadata['example']}"
         return f"{hint}; lihat contoh di {self.guide}" if self.guide else hint
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of a dataclass; resolving them is slow and done per story."""
+    return typing.get_type_hints(cls)
 
 
 def convert(cls: type[T], doc: YamlDoc, file: str, diags: Diagnostics, *,

@@ -7,7 +7,6 @@ files are collected before the caller decides to stop.
 from __future__ import annotations
 
 import posixpath
-import urllib.parse
 import zoneinfo
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,10 +15,11 @@ from generator import urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
-from generator.content import frontmatter, images
-from generator.content.discover import PAGES, STATIC, SourceTree, discover
+from generator.content import frontmatter
+from generator.content.bodies import Job, Links, render_all, resolver
+from generator.content.discover import STATIC, SourceTree, discover
 from generator.content.limits import check_body
-from generator.content.markdown import Problem, Resolved, Resolver, Unresolved, render
+from generator.content.markdown import Problem, Resolver, Unresolved
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
 from generator.model import Asset, Image, Page, RenderedBody, Story, StoryMeta
@@ -58,8 +58,13 @@ class _Parsed:
 
 
 def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
-                 include_drafts: bool) -> Content:
-    """Validate every story and page, then render the ones this build publishes."""
+                 include_drafts: bool, cache_dir: Path | None = None,
+                 workers: int | None = None) -> Content:
+    """Validate every story and page, then render the ones this build publishes.
+
+    Bodies come from `cache_dir` when their text and links are unchanged; the others are
+    rendered in `workers` processes (None: as many as CPUs when there are many, 1: here).
+    """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
@@ -96,25 +101,25 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     link_map = {**story_urls, **page_urls}
     unpublished = {p.path for p, _, _ in checked} - set(story_urls)
 
+    links = Links(root=root, files=tree.files, targets=link_map,
+                  unpublished=frozenset(unpublished), max_image_mb=config.limits.image_mb)
+    jobs = [Job(p.path, story_urls[p.path], p.body) for p, _, _ in published]
+    jobs += [Job(p.path, page_urls[p.path], p.body) for p, _, _ in page_meta]
+    rendered = render_all(jobs, links, cache_dir, workers)
     stories = []
-    for parsed, meta, where in published:
+    for (parsed, meta, where), done in zip(published, rendered[:len(published)], strict=True):
         url = story_urls[parsed.path]
-        resolve = _resolver(root, tree, parsed.path, url, link_map, unpublished,
-                            config.limits.image_mb)
-        body, problems = render(parsed.body, resolve)
-        _report(problems, parsed, diags)
-        image = _hero(meta, parsed.path, where, resolve, diags)
+        _report(done.problems, parsed, diags)
+        image = _hero(meta, parsed.path, where, resolver(links, parsed.path, url), diags)
+        body = done.body
         assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
         stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
                              body=_with_assets(body, assets)))
     pages = []
-    for parsed, fields, _slug in page_meta:
-        url = page_urls[parsed.path]
-        body, problems = render(parsed.body, _resolver(root, tree, parsed.path, url, link_map,
-                                                       unpublished, config.limits.image_mb))
-        _report(problems, parsed, diags)
+    for (parsed, fields, _slug), done in zip(page_meta, rendered[len(published):], strict=True):
+        _report(done.problems, parsed, diags)
         pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
-                          menu=fields.menu, url=url, body=body))
+                          menu=fields.menu, url=page_urls[parsed.path], body=done.body))
     static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
     return Content(stories=tuple(stories), pages=tuple(pages), assets=static)
 
@@ -184,44 +189,6 @@ def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
                                "ubah judul salah satu cerita, atau beri 'slug:' yang berbeda")
         else:
             owners[url] = path
-
-
-def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
-              link_map: dict[str, str], unpublished: set[str], max_image_mb: int) -> Resolver:
-    """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
-    folder = posixpath.dirname(source)
-
-    def resolve(target: str) -> Resolved | Unresolved:
-        path = posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(target)))
-        if not path.startswith("content/"):
-            return Unresolved(f"tautan '{target}' keluar dari folder content/",
-                              "tautkan hanya berkas di dalam content/")
-        if path in link_map:
-            return Resolved(link_map[path])
-        if path in unpublished:
-            return Unresolved(f"cerita tujuan '{target}' belum terbit (status bukan published)",
-                              "terbitkan cerita itu dulu, atau hapus tautannya untuk sementara")
-        if path not in tree.files:
-            return Unresolved(f"berkas '{target}' tidak ditemukan")
-        if path.endswith(".md"):
-            return Unresolved(f"'{target}' bukan cerita atau halaman",
-                              f"cerita ada di content/stories/, halaman di {PAGES}")
-        url = urls.content_file(page_url, posixpath.basename(path))
-        megabytes = (root / path).stat().st_size / 1_000_000
-        if megabytes > max_image_mb:
-            shown = f"{megabytes:.1f}".replace(".", ",")  # Indonesian decimal comma
-            return Unresolved(f"berkas '{target}' terlalu besar ({shown} MB; paling "
-                              f"besar {max_image_mb} MB)",
-                              "perkecil gambarnya, misalnya lebar 1600 piksel dengan kualitas "
-                              "JPEG 80, atau naikkan limits.image_mb di site.yaml")
-        size = images.dimensions(root / path) if images.is_image(path) else None
-        if images.is_image(path) and size is None:
-            return Unresolved(f"gambar '{target}' rusak atau formatnya tidak dikenal",
-                              "simpan ulang gambar sebagai JPEG atau PNG")
-        width, height = size or (None, None)
-        return Resolved(url, Asset(source=path, url=url), width, height)
-
-    return resolve
 
 
 def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,

@@ -16,10 +16,13 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator.content.sanitize import ENGINE as SANITISER
 from generator.content.sanitize import sanitise
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.urls import slugify
 
+#: What renders a body besides this code, for the cache key (content/bodies.py).
+ENGINE = f"markdown {markdown.__version__}, {SANITISER}"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _WORD = re.compile(r"\w+")
 

@@ -6,6 +6,8 @@ Operator content is untrusted: raw HTML in Markdown may carry scripts, event han
 
 from __future__ import annotations
 
+import importlib.metadata
+
 import nh3
 
 _TAGS = frozenset({
@@ -31,6 +33,8 @@ _ATTRIBUTES = {
     "blockquote": {"cite"},
 }
 _SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+#: Part of the Markdown cache key (content/bodies.py): a new nh3 may clean differently.
+ENGINE = f"nh3 {importlib.metadata.version('nh3')}"
 
 
 def sanitise(html: str) -> str:

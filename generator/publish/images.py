@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import urls
+from generator.cache import FileCache, cache_key, file_hash
 from generator.model import Image, Output, Site, Story
 from generator.publish import cards, variants
-from generator.publish.cache import FileCache, cache_key, file_hash
 
 #: The font files cards are drawn with, committed to the default theme (licence beside them).
 FONT_DIR = Path(__file__).resolve().parents[2] / "themes" / "default" / "fonts"

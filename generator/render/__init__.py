@@ -26,8 +26,12 @@ Progress = Callable[[str, int, int], None]
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
-                 progress: Progress | None = None) -> list[Output]:
-    """Every HTML page of the site plus the theme's fingerprinted static files."""
+                 progress: Progress | None = None, *,
+                 cache_dir: Path | None = None) -> list[Output]:
+    """Every HTML page of the site plus the theme's fingerprinted static files.
+
+    Compiled templates are kept in `cache_dir` between builds.
+    """
     chain = theme_chain(root, site.config.theme, diags)
     if not chain:
         return []
@@ -40,7 +44,7 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
         return asset_urls[name]
 
     dates = DateFormatter(site.config.language, zoneinfo.ZoneInfo(site.config.timezone))
-    env = templates.make_environment(chain, dates, asset_url)
+    env = templates.make_environment(chain, dates, asset_url, cache_dir)
     views = Views(site, dates)
     common = {"site": views.site_view(), "t": views.t}
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())

@@ -17,24 +17,38 @@ class DateFormatter:
     def __init__(self, language: str, zone: tzinfo) -> None:
         self.locale = "id_ID" if language == "id" else "en_GB"
         self.zone = zone
+        # A story's date is printed on its page and on every list it appears in; Babel
+        # is slow, and equal aware datetimes are the same instant, so the same text.
+        self._memo: dict[tuple[str, datetime], str] = {}
 
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)
 
     def date(self, value: datetime, style: str = "long") -> str:
-        return format_date(self.local(value), _PATTERNS[style], locale=self.locale)
+        text = self._memo.get((style, value))
+        if text is None:
+            text = format_date(self.local(value), _PATTERNS[style], locale=self.locale)
+            self._memo[(style, value)] = text
+        return text
 
     def time(self, value: datetime) -> str:
-        local = self.local(value)
-        pattern = "HH.mm" if self.locale.startswith("id") else "HH:mm"
-        return f"{format_time(local, pattern, locale=self.locale)} {zone_label(local)}"
+        text = self._memo.get(("time", value))
+        if text is None:
+            local = self.local(value)
+            pattern = "HH.mm" if self.locale.startswith("id") else "HH:mm"
+            text = f"{format_time(local, pattern, locale=self.locale)} {zone_label(local)}"
+            self._memo[("time", value)] = text
+        return text
 
     def month(self, year: int, month: int) -> str:
         """'September 2018'."""
         return format_date(date(year, month, 1), "LLLL y", locale=self.locale)
 
     def iso(self, value: datetime) -> str:
-        return self.local(value).isoformat(timespec="seconds")
+        text = self._memo.get(("iso", value))
+        if text is None:
+            text = self._memo[("iso", value)] = self.local(value).isoformat(timespec="seconds")
+        return text
 
 
 def zone_label(value: datetime) -> str:

@@ -6,13 +6,16 @@ errors, so a typo in a theme fails the build instead of printing an empty string
 
 from __future__ import annotations
 
+import hashlib
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 
+from generator.cache import FileCache, cache_key
 from generator.diagnostics import Diagnostics
 from generator.render.dates import DateFormatter
 from generator.render.theme import ThemeDir
@@ -22,9 +25,39 @@ class ThemeError(Exception):
     """A template failed; carries the located diagnostic text."""
 
 
+class _BytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates in `.cache/jinja/`, checksummed: a bad entry only costs a compile.
+
+    Jinja checks each entry against its template's source; the key adds this module (the
+    Environment's options decide the code too) and Jinja's version.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.files = FileCache(folder, ".jinja")
+        self.salt = cache_key(hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+                              jinja2.__version__)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.files.get(cache_key(self.salt, bucket.key))
+        if data is None:
+            return
+        try:
+            bucket.bytecode_from_string(data)
+        except Exception:  # written by another Jinja or Python: compile again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.files.put(cache_key(self.salt, bucket.key), bucket.bytecode_to_string())
+
+
 def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
-                     asset_url: Callable[[str], str]) -> jinja2.Environment:
-    """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme."""
+                     asset_url: Callable[[str], str],
+                     cache_dir: Path | None = None) -> jinja2.Environment:
+    """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme.
+
+    One Environment per build: each template is compiled once (or read from the bytecode
+    cache in `cache_dir`) and not checked for changes again during the build.
+    """
     folders = [str(theme.path / "templates") for theme in chain]
     prefixed = {theme.name: jinja2.FileSystemLoader(str(theme.path / "templates"))
                 for theme in chain}
@@ -36,6 +69,8 @@ def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
+        bytecode_cache=_BytecodeCache(cache_dir / "jinja") if cache_dir is not None else None,
     )
     env.filters.update({
         "date_full": lambda v: dates.date(v, "full"),

@@ -1,0 +1,234 @@
+"""Many Markdown bodies at once: looked up in the cache, the rest rendered in worker processes.
+
+`markdown.render(text, resolve)` is a pure function of the text and of what `resolve`
+answered for each relative link, so a body is cached with those answers: an entry is used
+only when asking the resolver the same questions today gives the same answers (a linked
+story that moved, an image that changed size or was deleted, all re-render). The key
+also holds the rendering code itself, so an edit of markdown.py retires old entries.
+Entries are JSON with a checksum beside them (`generator.cache`); a bad one is a miss.
+
+Workers get plain data (`Links`, `Job`) and return the same JSON bytes the cache holds,
+and both paths decode them the same way: a build is byte-identical with or without the
+cache, serial or parallel. Results come back in the order the jobs were given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import posixpath
+import sys
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import urls
+from generator.cache import FileCache, cache_key
+from generator.content import images
+from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
+from generator.model import Asset, RenderedBody, TocEntry
+
+#: With no explicit job count, worker processes start only for at least this many bodies
+#: to render: starting them costs about as much as rendering a few hundred serially.
+MIN_PARALLEL = 200
+PAGES = "content/pages/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Links:
+    """Everything a relative link in a body may resolve against: plain data for workers."""
+
+    root: Path
+    files: frozenset[str]  # portal-relative paths of every file under content/
+    targets: dict[str, str]  # source path of a published story or page → its URL
+    unpublished: frozenset[str]  # stories that exist but are not published in this build
+    max_image_mb: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One body to render: its file, the URL of the page it lands on, its Markdown."""
+
+    path: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    body: RenderedBody
+    problems: tuple[Problem, ...]
+
+
+def resolver(links: Links, source: str, page_url: str) -> Resolver:
+    """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
+    folder = posixpath.dirname(source)
+
+    def resolve(target: str) -> Resolved | Unresolved:
+        path = posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(target)))
+        if not path.startswith("content/"):
+            return Unresolved(f"tautan '{target}' keluar dari folder content/",
+                              "tautkan hanya berkas di dalam content/")
+        if path in links.targets:
+            return Resolved(links.targets[path])
+        if path in links.unpublished:
+            return Unresolved(f"cerita tujuan '{target}' belum terbit (status bukan published)",
+                              "terbitkan cerita itu dulu, atau hapus tautannya untuk sementara")
+        if path not in links.files:
+            return Unresolved(f"berkas '{target}' tidak ditemukan")
+        if path.endswith(".md"):
+            return Unresolved(f"'{target}' bukan cerita atau halaman",
+                              f"cerita ada di content/stories/, halaman di {PAGES}")
+        url = urls.content_file(page_url, posixpath.basename(path))
+        megabytes = (links.root / path).stat().st_size / 1_000_000
+        if megabytes > links.max_image_mb:
+            shown = f"{megabytes:.1f}".replace(".", ",")  # Indonesian decimal comma
+            return Unresolved(f"berkas '{target}' terlalu besar ({shown} MB; paling "
+                              f"besar {links.max_image_mb} MB)",
+                              "perkecil gambarnya, misalnya lebar 1600 piksel dengan kualitas "
+                              "JPEG 80, atau naikkan limits.image_mb di site.yaml")
+        size = images.dimensions(links.root / path) if images.is_image(path) else None
+        if images.is_image(path) and size is None:
+            return Unresolved(f"gambar '{target}' rusak atau formatnya tidak dikenal",
+                              "simpan ulang gambar sebagai JPEG atau PNG")
+        width, height = size or (None, None)
+        return Resolved(url, Asset(source=path, url=url), width, height)
+
+    return resolve
+
+
+def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
+               workers: int | None = None) -> list[Rendered]:
+    """Every job's body and problems, in order. `workers`: None decides, 1 is serial."""
+    cache = FileCache(cache_dir / "markdown", ".json") if cache_dir is not None else None
+    keys = [cache_key(_fingerprint(), job.path, job.url, job.text) for job in jobs]
+    results: list[Rendered | None] = [None] * len(jobs)
+    missing: list[int] = []
+    for n, (job, key) in enumerate(zip(jobs, keys, strict=True)):
+        entry = cache.get(key) if cache is not None else None
+        found = _from_cache(entry, resolver(links, job.path, job.url)) if entry else None
+        if found is None:
+            missing.append(n)
+        results[n] = found
+    fresh = _render_many([jobs[n] for n in missing], links, workers)
+    for n, data in zip(missing, fresh, strict=True):
+        results[n] = _decode(json.loads(data))
+        if cache is not None:
+            cache.put(keys[n], data)
+    return [r for r in results if r is not None]
+
+
+def _render_many(jobs: list[Job], links: Links, workers: int | None) -> Iterator[bytes]:
+    count = workers if workers is not None else _cpus()
+    parallel = count > 1 and len(jobs) >= (2 if workers is not None else MIN_PARALLEL)
+    if not parallel:
+        return (_render_job(links, job) for job in jobs)
+    return _in_workers(jobs, links, min(count, len(jobs)))
+
+
+def _in_workers(jobs: list[Job], links: Links, count: int) -> Iterator[bytes]:
+    # forkserver: workers fork from a clean single-threaded process (kabar serve runs
+    # threads), and only this module is imported there, never the caller's __main__.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload([__name__])
+    chunk = max(1, min(64, len(jobs) // (count * 8)))
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                             initargs=(links,)) as pool:
+        yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
+
+
+_WORKER_LINKS: Links | None = None
+
+
+def _start_worker(links: Links) -> None:
+    global _WORKER_LINKS  # one per worker process, set once before its first job
+    _WORKER_LINKS = links
+
+
+def _render_in_worker(job: Job) -> bytes:
+    assert _WORKER_LINKS is not None, "worker started without its links"
+    return _render_job(_WORKER_LINKS, job)
+
+
+def _render_job(links: Links, job: Job) -> bytes:
+    """Render one body; the answers the resolver gave are kept to validate a cached copy."""
+    live = resolver(links, job.path, job.url)
+    asked: list[tuple[str, list[Any]]] = []
+
+    def resolve(target: str) -> Resolved | Unresolved:
+        answer = live(target)
+        asked.append((target, _answer(answer)))
+        return answer
+
+    body, problems = render(job.text, resolve)
+    entry = {
+        "html": body.html,
+        "toc": [[e.level, e.id, e.name] for e in body.toc],
+        "words": body.word_count,
+        "first": body.first_paragraph,
+        "assets": [[a.source, a.url] for a in body.assets],
+        "problems": [[p.line, p.message, p.hint, p.severity] for p in problems],
+        "asked": asked,
+    }
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _answer(answer: Resolved | Unresolved) -> list[Any]:
+    if isinstance(answer, Unresolved):
+        return ["unresolved", answer.message, answer.hint]
+    asset = [answer.asset.source, answer.asset.url] if answer.asset else None
+    return ["resolved", answer.url, asset, answer.width, answer.height]
+
+
+def _from_cache(entry: bytes, resolve: Resolver) -> Rendered | None:
+    """The cached result if it is whole and every link still resolves as it did."""
+    try:
+        data = json.loads(entry)
+        if not all(_answer(resolve(target)) == answer for target, answer in data["asked"]):
+            return None
+        return _decode(data)
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None  # not an entry this version wrote: render again
+
+
+def _decode(data: dict[str, Any]) -> Rendered:
+    body = RenderedBody(
+        html=str(data["html"]),
+        toc=tuple(TocEntry(level=int(level), id=str(id_), name=str(name))
+                  for level, id_, name in data["toc"]),
+        word_count=int(data["words"]), first_paragraph=str(data["first"]),
+        assets=tuple(Asset(source=str(s), url=str(u)) for s, u in data["assets"]))
+    problems = tuple(Problem(int(line), str(message), str(hint), str(severity))
+                     for line, message, hint, severity in data["problems"])
+    return Rendered(body=body, problems=problems)
+
+
+_FINGERPRINT: list[str] = []
+
+
+def _fingerprint() -> str:
+    """What decides a body's bytes besides its text: this code, the libraries, Python."""
+    if not _FINGERPRINT:
+        package = Path(__file__).resolve().parents[1]
+        sources = ["content/bodies.py", "content/markdown.py", "content/sanitize.py",
+                   "urls.py", "model.py"]
+        digest = hashlib.sha256()
+        for name in sources:
+            digest.update((package / name).read_bytes())
+        python = "{}.{}".format(*sys.version_info[:2])
+        _FINGERPRINT.append(cache_key(digest.hexdigest(), ENGINE, python))
+    return _FINGERPRINT[0]
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,149 @@
+"""The build cache (.cache/markdown, .cache/jinja) and Markdown worker processes.
+
+A cache is never a source of truth: with or without it, serial or parallel, a build
+gives the same bytes and the same diagnostics, in the same order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import (
+    MINIMAL_SITE_YAML,
+    SiteMaker,
+    build_site,
+    outputs,
+    story_text,
+)
+from PIL import Image
+
+from generator.build import BuildResult
+from generator.content import bodies
+from generator.diagnostics import BuildFailed, format_report
+
+
+def _story(title: str, date: str, body: str, extra: str = "") -> str:
+    return story_text(title, date=date, body=body, extra=extra)
+
+
+@pytest.fixture
+def portal(make_site: SiteMaker, tiny_png: bytes) -> Path:
+    png = tiny_png
+    return make_site({
+        "content/stories/2024/pasar.md": _story(
+            "Pasar Rakyat Dibuka", "2024-05-02 08:00",
+            "## Latar\n\nLihat [posyandu](posyandu.md) dan [arsip](../2023/sekolah.md#hasil).\n\n"
+            "![Warga di pasar](pasar.png)\n\nCatatan kaki.[^1]\n\n## Hasil\n\nSelesai.\n\n"
+            "[^1]: Sumber: kecamatan.\n"),
+        "content/stories/2024/pasar.png": png,
+        "content/stories/2024/posyandu.md": _story(
+            "Posyandu Baru", "2024-03-12 09:30",
+            "Paragraf.\n\n![](pasar.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"),
+        "content/stories/2023/sekolah.md": _story(
+            "Sekolah Baru", "2023-07-01 10:00", "## Hasil\n\nBaik.\n"),
+        "content/pages/tentang.md": "---\ntitle: Tentang\n---\n\nBaca [pasar](../stories/2024/"
+                                    "pasar.md).\n",
+    })
+
+
+def _state(result: BuildResult) -> tuple[dict[str, bytes], str]:
+    return outputs(result), format_report(result.diagnostics, cap=1000)
+
+
+def _entries(root: Path, folder: str) -> list[Path]:
+    return sorted(p for p in (root / ".cache" / folder).glob("*")
+                  if not p.name.endswith(".sha256"))
+
+
+def _no_rendering(*_args: object) -> object:
+    raise AssertionError("a body was rendered although the cache holds it")
+
+
+def test_warm_build_renders_nothing_and_gives_the_same_bytes(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = _state(build_site(portal))
+    assert "gambar tanpa teks alternatif" in cold[1]  # a warning, kept through the cache
+    assert len(_entries(portal, "markdown")) == 4  # three stories and a page
+    assert _entries(portal, "jinja")  # compiled templates
+    with monkeypatch.context() as patch:
+        patch.setattr(bodies, "render", _no_rendering)
+        warm = _state(build_site(portal))
+    assert warm == cold
+    shutil.rmtree(portal / ".cache")
+    assert _state(build_site(portal)) == cold  # deleting the cache changes nothing
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(portal: Path) -> None:
+    expected = _state(build_site(portal))
+    first, second = _entries(portal, "markdown")[:2]
+    good = first.read_bytes()
+    first.write_bytes(good[: len(good) // 2])  # truncated: the checksum no longer matches
+    # Garbled but with a matching checksum (not something kabar writes): still ignored.
+    garbage = b'{"html": 1}'
+    second.write_bytes(garbage)
+    Path(f"{second}.sha256").write_text(hashlib.sha256(garbage).hexdigest() + "\n")
+    for entry in _entries(portal, "jinja"):
+        entry.write_bytes(b"\x00garbled")
+        Path(f"{entry}.sha256").write_text(hashlib.sha256(b"\x00garbled").hexdigest() + "\n")
+    assert _state(build_site(portal)) == expected
+    assert first.read_bytes() == good  # rendered again and stored whole
+
+
+def test_a_story_that_moved_re_renders_the_stories_linking_to_it(portal: Path) -> None:
+    page = "berita/2024/pasar-rakyat-dibuka/index.html"
+    assert b'href="/berita/2024/posyandu-baru/"' in outputs(build_site(portal))[page]
+    target = portal / "content/stories/2024/posyandu.md"
+    target.write_text(target.read_text().replace("tags:", "slug: posyandu-sehat\ntags:"))
+    after = outputs(build_site(portal))
+    assert b'href="/berita/2024/posyandu-sehat/"' in after[page]
+    assert b"posyandu-baru" not in after[page]
+    shutil.rmtree(portal / ".cache")
+    assert outputs(build_site(portal)) == after
+
+
+def test_an_image_of_another_size_re_renders_its_story(portal: Path) -> None:
+    page = "berita/2024/pasar-rakyat-dibuka/index.html"
+    assert b'height="3" loading="lazy" src="/berita/2024/pasar-rakyat-dibuka/pasar.png" width="4"' \
+        in outputs(build_site(portal))[page]
+    Image.new("RGB", (8, 5), (0, 0, 0)).save(portal / "content/stories/2024/pasar.png")
+    assert b'height="5" loading="lazy" src="/berita/2024/pasar-rakyat-dibuka/pasar.png" width="8"' \
+        in outputs(build_site(portal))[page]
+
+
+def test_a_deleted_link_target_is_reported_again_from_a_warm_cache(portal: Path) -> None:
+    build_site(portal)
+    (portal / "content/stories/2024/pasar.png").unlink()
+    with pytest.raises(BuildFailed) as failed:
+        build_site(portal)
+    report = format_report(failed.value.diagnostics)
+    assert "content/stories/2024/pasar.md:15: error: berkas 'pasar.png' tidak ditemukan" in report
+
+
+def test_a_changed_template_re_renders_what_uses_it(make_site: SiteMaker) -> None:
+    footer = "<footer>{{ site.title }} versi satu</footer>\n"
+    root = make_site({
+        "site.yaml": MINIMAL_SITE_YAML + "theme: mine\n",
+        "themes/mine/templates/partials/footer.html": footer,
+        "content/stories/2024/a.md": story_text("Satu"),
+    })
+    first = outputs(build_site(root))
+    assert b"Kabar Uji versi satu" in first["index.html"]
+    assert _entries(root, "jinja")
+    (root / "themes/mine/templates/partials/footer.html").write_text(
+        footer.replace("satu", "dua"))
+    second = outputs(build_site(root))
+    for path, data in second.items():
+        if path.endswith(".html"):
+            assert b"versi satu" not in data, path
+    assert b"Kabar Uji versi dua" in second["berita/2024/satu/index.html"]
+
+
+def test_parallel_and_serial_builds_are_identical(portal: Path) -> None:
+    serial = _state(build_site(portal, jobs=1))
+    shutil.rmtree(portal / ".cache")
+    parallel = _state(build_site(portal, jobs=2))  # worker processes, even for four bodies
+    assert parallel == serial
+    assert len(_entries(portal, "markdown")) == 4  # what the workers rendered was kept
