@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn a corpus written by ../shared/bench/gen_corpus.py into a kabar portal.
 
-    python3 bench/corpus_to_portal.py CORPUS_DIR PORTAL_DIR [--image]
+    python3 bench/corpus_to_portal.py CORPUS_DIR PORTAL_DIR [--image] [--equal-work]
 
 The corpus names regions, categories and authors; kabar wants ids declared in site.yaml.
 This writes PORTAL_DIR/site.yaml declaring the 4 kabupaten with their 30 kecamatan, the
@@ -13,6 +13,9 @@ every story with its front matter mapped to those ids:
 - `slug:` is set to the corpus file name, so URLs match the peers' (`/berita/<yyyy>/<slug>/`);
 - `image:` names a file that does not exist: dropped, or with `--image`, pointed at one
   small shared `foto.jpg` written into each year folder (with `image_alt:`).
+
+`--equal-work` adds `feeds.lists: false` and `cards.enabled: false` to site.yaml: then
+kabar makes what Hugo and Pelican make in the benchmark (plus its archive and author pages).
 
 Self-contained (standard library; Pillow only for `--image`). Deterministic: the same
 corpus gives the same bytes. Not timed by bench/run.py.
@@ -70,7 +73,13 @@ def scan(stories: list[Path]) -> tuple[dict[str, list[str]], list[str], list[str
     return tree, categories, authors
 
 
-def site_yaml(tree: dict[str, list[str]], categories: list[str], authors: list[str]) -> str:
+#: What the peers do not make (see ../shared/bench/README.md): kabar with these off does
+#: the same work as Hugo and Pelican, for a fair comparison.
+EQUAL_WORK = ["feeds:", "  lists: false", "cards:", "  enabled: false"]
+
+
+def site_yaml(tree: dict[str, list[str]], categories: list[str], authors: list[str],
+              equal_work: bool = False) -> str:
     """The portal's site.yaml, sorted so the same corpus gives the same file."""
     q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
     out = ["title: Kabar Benchmark",
@@ -95,6 +104,8 @@ def site_yaml(tree: dict[str, list[str]], categories: list[str], authors: list[s
     for n, name in enumerate(sorted(authors)):
         region = slug(kabupaten[n % len(kabupaten)])
         out += [f"  - id: {slug(name)}", f"    name: {q(name)}", f"    region: {region}"]
+    if equal_work:
+        out += EQUAL_WORK
     return "\n".join(out) + "\n"
 
 
@@ -129,7 +140,8 @@ def write_image(path: Path) -> None:
     picture.save(path, "JPEG", quality=80)
 
 
-def convert(corpus: Path, portal: Path, *, image: bool = False) -> int:
+def convert(corpus: Path, portal: Path, *, image: bool = False,
+            equal_work: bool = False) -> int:
     """Write the portal; returns the number of stories."""
     source = corpus / "content" / "stories"
     stories = sorted(source.glob("*/*.md"))
@@ -139,7 +151,7 @@ def convert(corpus: Path, portal: Path, *, image: bool = False) -> int:
     if portal.exists():
         shutil.rmtree(portal)
     (portal / "content" / "stories").mkdir(parents=True)
-    (portal / "site.yaml").write_text(site_yaml(tree, categories, authors), encoding="utf-8")
+    (portal / "site.yaml").write_text(site_yaml(tree, categories, authors, equal_work), encoding="utf-8")
     for path in stories:
         target = portal / "content" / "stories" / path.parent.name / path.name
         if not target.parent.exists():
@@ -157,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("portal", type=Path, help="folder to write the portal into (replaced)")
     parser.add_argument("--image", action="store_true",
                         help="give every story a shared foto.jpg instead of no image")
+    parser.add_argument("--equal-work", action="store_true",
+                        help="turn off what the peers do not make: feeds per list, share cards")
     args = parser.parse_args(argv)
-    n = convert(args.corpus, args.portal, image=args.image)
+    n = convert(args.corpus, args.portal, image=args.image, equal_work=args.equal_work)
     print(f"{n} stories → {args.portal}", file=sys.stderr)
     return 0
 

@@ -43,7 +43,7 @@ class BuildOptions:
     strict: bool = False
     build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
-    jobs: int | None = None  # Markdown worker processes; None: one per CPU for big builds
+    jobs: int | None = None  # worker processes (Markdown, pages); None: one per CPU if big
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,7 +106,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     site = build_site(config, content.stories, content.pages, content.assets, build_time)
 
     # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags, options.progress, cache_dir=root / CACHE),
+    outputs = [*render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
+                             jobs=options.jobs),
                *copy_assets(site, root)]
     outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
     outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list

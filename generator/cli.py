@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="ikutkan cerita draft dan review (dengan label, noindex)")
     p.add_argument("--base-url", default=None, help="ganti base_url dari site.yaml")
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="jumlah proses untuk merender Markdown (bawaan: sebanyak CPU bila "
+                   "banyak cerita; 1: tanpa proses tambahan)")
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("check", help="periksa semua konten tanpa menulis apa pun")
@@ -129,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"--jobs harus angka 1-256, bukan '{text}'")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"port harus angka 0-65535, bukan '{text}'")
@@ -156,7 +165,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         progress = Progress(sys.stderr, interactive=sys.stderr.isatty() and
                             not os.environ.get("CI"))
         result: BuildResult = build(root, BuildOptions(drafts=args.drafts, base_url=args.base_url,
-                                                       strict=args.strict, progress=progress))
+                                                       strict=args.strict, progress=progress,
+                                                       jobs=args.jobs))
         files, _size = write(result.outputs, out)
     except BuildFailed as exc:
         return _failed(exc)

@@ -16,10 +16,12 @@ ALLOWED: dict[str, set[str]] = {
     "model": {"config.schema"},
     "urls": set(),
     "cache": set(),  # the content-hash file cache under .cache/ (standard library only)
+    "workers": set(),  # how many worker processes, started how (standard library only)
     "config": {"config.schema", "diagnostics"},
-    "content": {"cache", "config", "config.schema", "diagnostics", "model", "urls"},
+    "content": {"cache", "workers", "config", "config.schema", "diagnostics", "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
-    "render": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
+    "render": {"cache", "workers", "config", "config.schema", "diagnostics", "model", "urls",
+               "structure"},
     "publish": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "writer": {"model"},
     "build": {"config", "config.schema", "content", "diagnostics", "model", "urls",

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import (
@@ -23,6 +26,7 @@ from PIL import Image
 from generator.build import BuildResult
 from generator.content import bodies
 from generator.diagnostics import BuildFailed, format_report
+from generator.render import workers as render_workers
 
 
 def _story(title: str, date: str, body: str, extra: str = "") -> str:
@@ -141,9 +145,49 @@ def test_a_changed_template_re_renders_what_uses_it(make_site: SiteMaker) -> Non
     assert b"Kabar Uji versi dua" in second["berita/2024/satu/index.html"]
 
 
-def test_parallel_and_serial_builds_are_identical(portal: Path) -> None:
+def test_parallel_and_serial_builds_are_identical(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers are forked only from a single-threaded process; this test must run in one.
+    assert threading.active_count() == 1, "a thread left running would make the build serial"
+    pools: list[str] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["mp_context"].get_start_method())
+            super().__init__(*args, **kwargs)
+
     serial = _state(build_site(portal, jobs=1))
+    assert pools == []
     shutil.rmtree(portal / ".cache")
-    parallel = _state(build_site(portal, jobs=2))  # worker processes, even for four bodies
+    monkeypatch.setattr(bodies, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(render_workers, "ProcessPoolExecutor", Pool)
+    parallel = _state(build_site(portal, jobs=2))  # worker processes, even for a small site
+    assert pools == ["fork", "fork"]  # one pool for the Markdown bodies, one for the pages
     assert parallel == serial
     assert len(_entries(portal, "markdown")) == 4  # what the workers rendered was kept
+
+
+def test_with_other_threads_running_bodies_use_a_forkserver_and_pages_stay_serial(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kabar serve builds while its server threads run: forking those could deadlock."""
+    serial = _state(build_site(portal, jobs=1))
+    shutil.rmtree(portal / ".cache")
+    pools: list[str] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["mp_context"].get_start_method())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(bodies, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(render_workers, "ProcessPoolExecutor", Pool)
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)
+    server.start()
+    try:
+        threaded = _state(build_site(portal, jobs=2))
+    finally:
+        stop.set()
+        server.join()
+    assert pools == ["forkserver"]
+    assert threaded == serial

@@ -104,6 +104,17 @@ class FeedsConfig:
     full_content: bool = doc("Put the whole story in feeds (true) or only its summary (false).",
                              default=False)
     tags: bool = doc("Publish a feed for every tag as well.", default=True)
+    lists: bool = doc("Publish a feed for every region, category, operator and tag; false: "
+                      "only the portal's /feed.xml and /atom.xml.", default=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardsConfig:
+    """Share cards: the picture social media show when a story is shared."""
+
+    enabled: bool = doc("Draw a 1200x630 kartu.jpg for every story (title, region, portal "
+                        "name); false: a shared story shows its photo, or the logo.",
+                        default=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +150,8 @@ class SiteConfig:
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
+    cards: CardsConfig = doc("Share cards for social media.",  # noqa: RUF009
+                             default_factory=CardsConfig)
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",
                      default="default")
     limits: LimitsConfig = doc("Size limits per story and image.",  # noqa: RUF009

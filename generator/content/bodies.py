@@ -7,9 +7,10 @@ story that moved, an image that changed size or was deleted, all re-render). The
 also holds the rendering code itself, so an edit of markdown.py retires old entries.
 Entries are JSON with a checksum beside them (`generator.cache`); a bad one is a miss.
 
-Workers get plain data (`Links`, `Job`) and return the same JSON bytes the cache holds,
-and both paths decode them the same way: a build is byte-identical with or without the
-cache, serial or parallel. Results come back in the order the jobs were given.
+Workers (`generator.workers` decides how they start) get plain data (`Links`, `Job`) and
+return the same JSON bytes the cache holds, and both paths decode them the same way: a
+build is byte-identical with or without the cache, serial or parallel. Results come back
+in the order the jobs were given.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 import posixpath
 import sys
 import urllib.parse
@@ -32,6 +32,7 @@ from generator.cache import FileCache, cache_key
 from generator.content import images
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
 from generator.model import Asset, RenderedBody, TocEntry
+from generator.workers import cpus, start_method
 
 #: With no explicit job count, worker processes start only for at least this many bodies
 #: to render: starting them costs about as much as rendering a few hundred serially.
@@ -124,19 +125,17 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
 
 
 def _render_many(jobs: list[Job], links: Links, workers: int | None) -> Iterator[bytes]:
-    count = workers if workers is not None else _cpus()
-    parallel = count > 1 and len(jobs) >= (2 if workers is not None else MIN_PARALLEL)
-    if not parallel:
+    count = workers if workers is not None else cpus()
+    method = start_method()
+    enough = len(jobs) >= (2 if workers is not None else MIN_PARALLEL)
+    if count <= 1 or not enough or method is None:
         return (_render_job(links, job) for job in jobs)
-    return _in_workers(jobs, links, min(count, len(jobs)))
+    return _in_workers(jobs, links, min(count, len(jobs)), method)
 
 
-def _in_workers(jobs: list[Job], links: Links, count: int) -> Iterator[bytes]:
-    # forkserver: workers fork from a clean single-threaded process (kabar serve runs
-    # threads), and only this module is imported there, never the caller's __main__.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
+def _in_workers(jobs: list[Job], links: Links, count: int, method: str) -> Iterator[bytes]:
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # only this module is imported there, never the caller's
         context.set_forkserver_preload([__name__])
     chunk = max(1, min(64, len(jobs) // (count * 8)))
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
@@ -226,9 +225,3 @@ def _fingerprint() -> str:
         _FINGERPRINT.append(cache_key(digest.hexdigest(), ENGINE, python))
     return _FINGERPRINT[0]
 
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

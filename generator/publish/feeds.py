@@ -113,6 +113,8 @@ def feed_specs(site: Site) -> list[FeedSpec]:
                         description=description or fallback, stories=newest)
 
     specs = [spec(urls.home(), "", fallback, site.stories)]
+    if not config.feeds.lists:
+        return specs
     specs += [spec(region.url, region_label(region, config.language), region.description,
                    site.by_region.get(region.id, ())) for region in site.regions.values()]
     specs += [spec(urls.category(c.id), f"{words['category']} {c.name}", c.description,

@@ -43,9 +43,10 @@ class ImageBatch:
 
 
 def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
-    """A share card for every story, and the smaller WebP copies of every story image."""
+    """A share card for every story (unless `cards.enabled` is false), and the smaller WebP
+    copies of every story image."""
     plan = _Plan(root, cache_dir)
-    for story in site.stories:
+    for story in site.stories if site.config.cards.enabled else ():
         plan.card(site, story)
     images = {s.meta.image.url: s.meta.image for s in site.stories if s.meta.image}
     for url in sorted(images):

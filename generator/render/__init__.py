@@ -9,7 +9,7 @@ from pathlib import Path
 from generator import urls
 from generator.diagnostics import Diagnostics
 from generator.model import Output, Site
-from generator.render import templates
+from generator.render import templates, workers
 from generator.render.dates import DateFormatter
 from generator.render.pages import PageMaker
 from generator.render.theme import static_files, theme_chain
@@ -27,10 +27,11 @@ Progress = Callable[[str, int, int], None]
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
                  progress: Progress | None = None, *,
-                 cache_dir: Path | None = None) -> list[Output]:
+                 cache_dir: Path | None = None, jobs: int | None = None) -> list[Output]:
     """Every HTML page of the site plus the theme's fingerprinted static files.
 
-    Compiled templates are kept in `cache_dir` between builds.
+    Compiled templates are kept in `cache_dir` between builds. Pages are rendered in
+    `jobs` worker processes (None: one per CPU for a big site; 1: here).
     """
     chain = theme_chain(root, site.config.theme, diags)
     if not chain:
@@ -49,17 +50,25 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     common = {"site": views.site_view(), "t": views.t}
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
                for f in statics]
-    failures = 0
     specs = list(PageMaker(site, views).all())
-    for done, spec in enumerate(specs, start=1):
+
+    def render(number: int, problems: Diagnostics) -> bytes | None:
+        spec = specs[number]
+        html = templates.render(env, spec.template, {**common, "page": spec.page,
+                                                     **spec.context}, root, problems)
+        return None if html is None else html.encode("utf-8")
+
+    failures = 0
+    results = workers.render_all(render, len(specs), jobs)
+    for done, (spec, (data, problems)) in enumerate(zip(specs, results, strict=True), start=1):
         if progress is not None:
             progress("halaman", done, len(specs))
-        html = templates.render(env, spec.template, {**common, "page": spec.page,
-                                                     **spec.context}, root, diags)
-        if html is None:
+        for problem in problems:
+            diags.add(problem)
+        if data is None:
             failures += 1
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
-        outputs.append(Output(urls.output_path(spec.page.url), html.encode("utf-8")))
+        outputs.append(Output(urls.output_path(spec.page.url), data))
     return outputs

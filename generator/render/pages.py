@@ -103,6 +103,8 @@ class PageMaker:
 
     def feed_links(self, list_url: str, label: str) -> tuple[Link, ...]:
         """The RSS and Atom feeds of a list page, titled as publish/feeds.py titles them."""
+        if list_url != urls.home() and not self.site.config.feeds.lists:
+            return ()  # feeds.lists: false publishes the portal's feeds only
         title = f"{self.site.config.title} — {label}" if label else self.site.config.title
         return (Link(f"{title} (RSS)", urls.rss_feed(list_url)),
                 Link(f"{title} (Atom)", urls.atom_feed(list_url)))
@@ -130,7 +132,8 @@ class PageMaker:
         return self.spec("story.html", "story", story.meta.title, story.url,
                          story.meta.summary or story.body.first_paragraph, crumbs,
                          noindex=story.meta.status != "published",
-                         image=seo.share_image(self.views.base, view),
+                         image=seo.share_image(self.views.base, view)
+                         if self.site.config.cards.enabled else view.image,
                          story=view, feeds=self.feed_links(home.url, self.region_label(home)),
                          related=tuple(self.views.story(s) for s in related(self.site, story)))
 

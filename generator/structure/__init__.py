@@ -13,7 +13,7 @@ from generator.config import region_kind, walk_regions
 from generator.config.schema import SiteConfig
 from generator.model import Asset, Page, Region, Site, Story, Tag
 
-__all__ = ["build_site", "resolve_regions"]
+__all__ = ["build_site", "resolve_regions", "story_order"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -36,6 +36,11 @@ def resolve_regions(config: SiteConfig) -> Mapping[str, Region]:
     return MappingProxyType(regions)
 
 
+def story_order(story: Story) -> tuple[float, str]:
+    """The order of Site.stories and of every group: newest first, then by URL."""
+    return (-story.meta.date.timestamp(), story.url)
+
+
 def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
             ) -> Mapping[K, tuple[Story, ...]]:
     ordered = keys if keys is not None else sorted(groups)  # type: ignore[type-var]
@@ -45,7 +50,7 @@ def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
 def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
                assets: tuple[Asset, ...], build_time: datetime) -> Site:
     """Group the stories every way the site lists them. Stories newest first."""
-    ordered = tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
+    ordered = tuple(sorted(stories, key=story_order))
     regions = resolve_regions(config)
     by_region: defaultdict[str, list[Story]] = defaultdict(list)
     by_category: defaultdict[str, list[Story]] = defaultdict(list)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+
 from generator.model import Site, Story
+from generator.structure import story_order
 from generator.urls import slugify
 
 #: Candidates looked at per tag or region: keeps a 100k-story site linear, not quadratic.
@@ -33,9 +36,10 @@ def _nearest(stories: tuple[Story, ...], story: Story) -> tuple[Story, ...]:
     """The WINDOW stories of a group (newest first) closest in date to `story`."""
     if len(stories) <= WINDOW:
         return stories
-    try:
-        index = stories.index(story)
-    except ValueError:
+    # Groups are in the site's order (newest first, then URL), so the story is found by
+    # bisection: `tuple.index` would compare dataclasses one by one (quadratic at 100k).
+    index = bisect.bisect_left(stories, story_order(story), key=story_order)
+    if index >= len(stories) or stories[index] is not story:
         index = 0
     start = max(0, min(index - WINDOW // 2, len(stories) - WINDOW))
     return stories[start:start + WINDOW]
