@@ -43,7 +43,9 @@ class BuildOptions:
     strict: bool = False
     build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
-    jobs: int | None = None  # worker processes (Markdown, pages); None: one per CPU if big
+    # Worker processes. None: Markdown in one per CPU (big builds), pages here; N > 1: both
+    # in N (faster on N cores, but each page worker needs about the Site's memory again).
+    jobs: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,8 +30,8 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
                  cache_dir: Path | None = None, jobs: int | None = None) -> list[Output]:
     """Every HTML page of the site plus the theme's fingerprinted static files.
 
-    Compiled templates are kept in `cache_dir` between builds. Pages are rendered in
-    `jobs` worker processes (None: one per CPU for a big site; 1: here).
+    Compiled templates are kept in `cache_dir` between builds. With `jobs` > 1 pages are
+    rendered in that many forked workers (more memory; see render/workers.py).
     """
     chain = theme_chain(root, site.config.theme, diags)
     if not chain:
@@ -50,19 +50,19 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     common = {"site": views.site_view(), "t": views.t}
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
                for f in statics]
-    specs = list(PageMaker(site, views).all())
+    plan = list(PageMaker(site, views).plan())
 
-    def render(number: int, problems: Diagnostics) -> bytes | None:
-        spec = specs[number]
+    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
+        spec = plan[number]()
         html = templates.render(env, spec.template, {**common, "page": spec.page,
                                                      **spec.context}, root, problems)
-        return None if html is None else html.encode("utf-8")
+        return spec.page.url, None if html is None else html.encode("utf-8")
 
     failures = 0
-    results = workers.render_all(render, len(specs), jobs)
-    for done, (spec, (data, problems)) in enumerate(zip(specs, results, strict=True), start=1):
+    results = workers.render_all(render, len(plan), jobs)
+    for done, ((url, data), problems) in enumerate(results, start=1):
         if progress is not None:
-            progress("halaman", done, len(specs))
+            progress("halaman", done, len(plan))
         for problem in problems:
             diags.add(problem)
         if data is None:
@@ -70,5 +70,5 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
-        outputs.append(Output(urls.output_path(spec.page.url), data))
+        outputs.append(Output(urls.output_path(url), data))
     return outputs

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from generator import urls
@@ -22,9 +23,10 @@ from generator.render.views import (
     TermView,
     Views,
     describe,
+    pager,
 )
 from generator.structure.pagination import Listing, paginate
-from generator.structure.related import related
+from generator.structure.related import Related
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,24 +48,32 @@ class PageMaker:
         self.site_feeds = self.feed_links(urls.home(), "")
         self.site_view = views.site_view()
         self.logo = seo.logo_image(self.site_view)
+        self.related = Related(site)
+        self.page_links: dict[str, tuple[Link, ...]] = {}  # one per list, by its first URL
 
     def all(self) -> Iterator[PageSpec]:
+        return (make() for make in self.plan())
+
+    def plan(self) -> Iterator[Callable[[], PageSpec]]:
+        """Every page, in order, as a function that builds its PageSpec: listing them is
+        cheap, and each spec (views, SEO head, related stories) is built where the page
+        is rendered, in a worker (render/workers.py), and dropped after."""
         yield from self.home()
         for story in self.site.stories:
-            yield self.story(story)
-        yield self.regions_index()
+            yield partial(self.story, story)
+        yield self.regions_index
         for region in self.site.regions.values():
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
         for page in self.site.pages:
-            yield self.spec("page.html", "page", page.title, page.url,
-                            page.summary or describe(page.body.first_paragraph),
-                            (self.home_crumb, Link(page.title, page.url)),
-                            content=ContentView(title=page.title, body_html=page.body.html,
-                                                toc=page.body.toc))
-        yield self.spec("404.html", "404", self.t["not_found"], urls.not_found(),
-                        self.t["not_found_text"], (self.home_crumb,), noindex=True)
+            yield partial(self.spec, "page.html", "page", page.title, page.url,
+                          page.summary or describe(page.body.first_paragraph),
+                          (self.home_crumb, Link(page.title, page.url)),
+                          content=ContentView(title=page.title, body_html=page.body.html,
+                                              toc=page.body.toc))
+        yield partial(self.spec, "404.html", "404", self.t["not_found"], urls.not_found(),
+                      self.t["not_found_text"], (self.home_crumb,), noindex=True)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -87,12 +97,27 @@ class PageMaker:
                         og=head.og, twitter=head.twitter, jsonld=head.jsonld, alternates=())
         return PageSpec(template, page, context)
 
+    def listed(self, template: str, kind: str, title: str, description: str,
+               crumbs: tuple[Link, ...], listing: Listing, **context: Any) -> PageSpec:
+        """One page of a paginated list."""
+        return self.spec(template, kind, title, listing.url, description, crumbs,
+                         number=listing.number, listing=self.listing(listing), **context)
+
     def listing(self, listing: Listing) -> ListingView:
         return ListingView(
             items=tuple(self.views.story(s) for s in listing.items), number=listing.number,
             count=listing.count, total=listing.total, prev_url=listing.prev_url,
             next_url=listing.next_url,
-            pages=tuple(Link(str(n), u) for n, u in enumerate(listing.page_urls, start=1)))
+            pages=self.links(listing.page_urls),
+            pager=pager(self.links(listing.page_urls), listing.number))
+
+    def links(self, page_urls: tuple[str, ...]) -> tuple[Link, ...]:
+        """Every page of a list, built once per list rather than once per page of it."""
+        links = self.page_links.get(page_urls[0])
+        if links is None or len(links) != len(page_urls):
+            links = tuple(Link(str(n), u) for n, u in enumerate(page_urls, start=1))
+            self.page_links[page_urls[0]] = links
+        return links
 
     def paged(self, stories: tuple[Story, ...], first_url: str) -> tuple[Listing, ...]:
         return paginate(stories, self.per_page, first_url)
@@ -111,15 +136,14 @@ class PageMaker:
 
     # -- page kinds -------------------------------------------------------------------
 
-    def home(self) -> Iterator[PageSpec]:
+    def home(self) -> Iterator[Callable[[], PageSpec]]:
         config = self.site.config
         for listing in self.paged(self.site.stories, urls.home()):
             crumbs = (self.home_crumb,) if listing.number == 1 else (
                 self.home_crumb, Link(self.t["page_n"].replace("{n}", str(listing.number)),
                                       listing.url))
-            yield self.spec("home.html", "home", config.title, listing.url,
-                            config.tagline or config.title, crumbs, number=listing.number,
-                            listing=self.listing(listing))
+            yield partial(self.listed, "home.html", "home", config.title,
+                          config.tagline or config.title, crumbs, listing)
 
     def story(self, story: Story) -> PageSpec:
         view = self.views.story(story)
@@ -135,7 +159,7 @@ class PageMaker:
                          image=seo.share_image(self.views.base, view)
                          if self.site.config.cards.enabled else view.image,
                          story=view, feeds=self.feed_links(home.url, self.region_label(home)),
-                         related=tuple(self.views.story(s) for s in related(self.site, story)))
+                         related=tuple(self.views.story(s) for s in self.related(story)))
 
     def regions_index(self) -> PageSpec:
         def node(region: Region) -> RegionNode:
@@ -148,7 +172,7 @@ class PageMaker:
                          self.t["regions_intro"],
                          (self.home_crumb, Link(title, urls.regions_index())), regions=roots)
 
-    def region(self, region: Region) -> Iterator[PageSpec]:
+    def region(self, region: Region) -> Iterator[Callable[[], PageSpec]]:
         regions = self.site.regions
         label = self.region_label(region)
         parent = regions[region.parent] if region.parent else None
@@ -163,11 +187,10 @@ class PageMaker:
         title = self.t["news_from"].replace("{name}", label)
         description = region.description or self.t["region_intro"].replace("{name}", label)
         for listing in self.paged(self.site.by_region.get(region.id, ()), region.url):
-            yield self.spec("region.html", "region", title, listing.url, description, crumbs,
-                            number=listing.number, region=view, listing=self.listing(listing),
-                            feeds=self.feed_links(region.url, label))
+            yield partial(self.listed, "region.html", "region", title, description, crumbs,
+                          listing, region=view, feeds=self.feed_links(region.url, label))
 
-    def taxonomies(self) -> Iterator[PageSpec]:
+    def taxonomies(self) -> Iterator[Callable[[], PageSpec]]:
         site, t = self.site, self.t
         categories = [(TermView(kind="category", name=c.name, url=urls.category(c.id),
                                 description=c.description, count=len(site.by_category[c.id]),
@@ -189,14 +212,14 @@ class PageMaker:
                                        ("tags", urls.tags_index(), tags),
                                        ("authors", urls.operators_index(), operators)):
             index_crumb = Link(t[kind], index_url)
-            yield self.spec("terms.html", "index", t[kind], index_url,
-                            f"{t[kind]} — {site.config.title}", (self.home_crumb, index_crumb),
-                            terms_title=t[kind], terms=tuple(term for term, _ in terms))
+            yield partial(self.spec, "terms.html", "index", t[kind], index_url,
+                          f"{t[kind]} — {site.config.title}", (self.home_crumb, index_crumb),
+                          terms_title=t[kind], terms=tuple(term for term, _ in terms))
             for term, stories in terms:
                 yield from self.term_pages(term, stories, (self.home_crumb, index_crumb))
 
     def term_pages(self, term: TermView, stories: tuple[Story, ...],
-                   crumbs: tuple[Link, ...]) -> Iterator[PageSpec]:
+                   crumbs: tuple[Link, ...]) -> Iterator[Callable[[], PageSpec]]:
         kind = {"operator": "operator"}.get(term.kind, term.kind)
         label = self.t["author" if term.kind == "operator" else term.kind]
         description = term.description or f"{label}: {term.name} — {self.site.config.title}"
@@ -204,11 +227,10 @@ class PageMaker:
             term.kind == "tag" and self.site.config.feeds.tags)
         feeds = self.feed_links(term.url, f"{label} {term.name}") if has_feed else ()
         for listing in self.paged(stories, term.url):
-            yield self.spec("term.html", kind, term.name, listing.url, description,
-                            (*crumbs, Link(term.name, term.url)), number=listing.number,
-                            feeds=feeds, term=term, listing=self.listing(listing))
+            yield partial(self.listed, "term.html", kind, term.name, description,
+                          (*crumbs, Link(term.name, term.url)), listing, feeds=feeds, term=term)
 
-    def archives(self) -> Iterator[PageSpec]:
+    def archives(self) -> Iterator[Callable[[], PageSpec]]:
         site, t = self.site, self.t
         index_crumb = Link(t["archives"], urls.archives_index())
         years = []
@@ -219,8 +241,8 @@ class PageMaker:
                 for (y, m), items in sorted(site.by_month.items()) if y == year)
             years.append(ArchiveYear(name=str(year), url=urls.archive_year(year),
                                      count=len(stories), months=months))
-        yield self.spec("archives.html", "index", t["archives"], urls.archives_index(),
-                        t["archives_intro"], (self.home_crumb, index_crumb), years=tuple(years))
+        yield partial(self.spec, "archives.html", "index", t["archives"], urls.archives_index(),
+                      t["archives_intro"], (self.home_crumb, index_crumb), years=tuple(years))
         for archive_year in years:
             year_term = TermView(kind="archive", name=archive_year.name, url=archive_year.url,
                                  description="", count=archive_year.count, subtitle="")

@@ -129,6 +129,7 @@ class ListingView:
     prev_url: str | None
     next_url: str | None
     pages: tuple[Link, ...]
+    pager: tuple[Link | None, ...]  # the page links to show; None is a gap ("…")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,6 +259,21 @@ def srcset(url: str, width: int | None) -> str:
     if not variants:
         return ""
     return ", ".join([*(f"{u} {w}w" for w, u in variants), f"{url} {width}w"])
+
+
+def pager(pages: tuple[Link, ...], number: int) -> tuple[Link | None, ...]:
+    """The first and last page, the pages beside `number`, and a gap (None) two away from
+    it: a few links whatever the length of the list (a template looping over every page
+    of every page of a list would do quadratic work)."""
+    count = len(pages)
+    shown = {1, count, number - 1, number, number + 1}
+    if number == 4:
+        shown.add(2)  # "1 2 3 4 5" rather than "1 … 3 4 5"
+    if number == count - 3:
+        shown.add(count - 1)
+    gaps = {number - 2, number + 2} - shown
+    return tuple(pages[n - 1] if n in shown else None
+                 for n in sorted(shown | gaps) if 1 <= n <= count)
 
 
 def reading_minutes(word_count: int) -> int:

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""kabar against Hugo and Pelican on the shared synthetic corpus: one command, one table.
+
+    python3 bench/run.py                 # 1k and 10k stories, 3 runs each, peers included
+    python3 bench/run.py --full          # and 100k (slow: about an hour on 2 cores)
+    python3 bench/run.py --sizes 1000 --runs 1 --no-peers --no-serve   # a quick look
+
+For every size it generates the corpus (../shared/bench/gen_corpus.py, seed 1), turns it
+into two kabar portals (bench/corpus_to_portal.py: as it ships, and `--equal-work` with
+feeds per list and share cards off), and measures, as separate processes:
+
+- kabar cold: no `.cache/`, no `output/`;
+- kabar warm: the same build again, nothing changed;
+- kabar after one edit: one story's body changed, a new `kabar build` with its cache
+  (what CI does on a push);
+- Hugo and Pelican cold builds (`peers/<peer>/build.sh`; `peers/setup.sh` installs them);
+- on 10k, `kabar serve`: save a story → the open tab has reloaded (scripts/serve-latency).
+
+Wall time, CPU time (user + system of the process and every worker it waited for),
+peak memory of the whole process tree (the sum of the PSS of every process, sampled
+every 50 ms: memory shared by forked workers is counted once; RSS sums would count it
+in every worker), and the size of the output. Medians of `--runs` runs. Ratios are
+against Hugo's cold build in the same run: shared machines are noisy.
+
+Writes a Markdown table to stdout and, with --json, the raw figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "bench"
+PEERS_HOME = Path(os.environ.get("PEERS_HOME", Path.home() / ".cache" / "kabar-peers"))
+SAMPLE_SECONDS = 0.05
+HUGO_SERVE_README = 0.9  # ../shared/bench/README.md: Hugo's watch-mode rebuild, 10k
+
+
+@dataclass
+class Measure:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system, the process and its waited-for descendants
+    peak_mb: float  # highest sum of PSS over the process tree, MB
+    peak_rss_mb: float  # highest sum of RSS over the process tree (counts shared pages twice)
+    out_mb: float  # bytes written to the output folder, MB
+    files: int
+    status: int
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and its descendants (Linux /proc/<pid>/task/<tid>/children)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in kB; (0, 0) when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            text = handle.read()
+    except OSError:
+        return 0, 0
+    pss = re.search(r"^Pss:\s+(\d+)", text, re.M)
+    rss = re.search(r"^Rss:\s+(\d+)", text, re.M)
+    return (int(pss[1]) if pss else 0), (int(rss[1]) if rss else 0)
+
+
+def measure(command: list[str], out: Path | None, log: Path, cwd: Path = REPO) -> Measure:
+    """Run `command`, sampling the memory of its process tree until it exits."""
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+        peak = peak_rss = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            sizes = [_memory(p) for p in _tree(proc.pid)]
+            peak = max(peak, sum(s[0] for s in sizes))
+            peak_rss = max(peak_rss, sum(s[1] for s in sizes))
+            time.sleep(SAMPLE_SECONDS)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
+    wall = time.perf_counter() - started
+    size, files = _size(out) if out is not None else (0, 0)
+    return Measure(wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_mb=peak / 1024,
+                   peak_rss_mb=peak_rss / 1024, out_mb=size / 1e6, files=files,
+                   status=proc.returncode)
+
+
+def _size(folder: Path) -> tuple[int, int]:
+    total = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            total += path.stat().st_size
+            count += 1
+    return total, count
+
+
+def median(runs: list[Measure]) -> Measure:
+    failed = [r for r in runs if r.status != 0]
+    return Measure(
+        wall=statistics.median(r.wall for r in runs), cpu=statistics.median(r.cpu for r in runs),
+        peak_mb=statistics.median(r.peak_mb for r in runs),
+        peak_rss_mb=statistics.median(r.peak_rss_mb for r in runs),
+        out_mb=runs[-1].out_mb, files=runs[-1].files, status=failed[0].status if failed else 0)
+
+
+# -- the work --------------------------------------------------------------------------
+
+
+def corpus(work: Path, n: int) -> Path:
+    folder = work / f"corpus-{n}"
+    marker = folder / ".complete"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), "--n", str(n), "--out",
+                        str(folder), "--seed", "1"], check=True)
+        marker.write_text(str(n))
+    return folder
+
+
+def portal(work: Path, source: Path, n: int, equal_work: bool) -> Path:
+    folder = work / f"{'equal' if equal_work else 'shipped'}-{n}"
+    subprocess.run([sys.executable, str(REPO / "bench" / "corpus_to_portal.py"), str(source),
+                    str(folder), *(["--equal-work"] if equal_work else [])], check=True,
+                   stderr=subprocess.DEVNULL)
+    return folder
+
+
+def edit_one_story(root: Path, run: int) -> Path:
+    """Change the body of one story (a different sentence each run): a real edit."""
+    stories = sorted((root / "content" / "stories").glob("*/*.md"))
+    story = stories[len(stories) // 2]
+    text = re.sub(r"\n\nPembaruan \d+\.\n$", "\n", story.read_text(encoding="utf-8"))
+    story.write_text(text + f"\nPembaruan {run}.\n", encoding="utf-8")
+    return story
+
+
+def kabar(root: Path, work: Path, runs: int, label: str) -> dict[str, Measure]:
+    out = work / f"out-{root.name}"
+    build = [sys.executable, "-m", "generator", "build", "--root", str(root), "--output",
+             str(out)]
+    log = work / f"{root.name}.log"
+    cold, warm, edited = [], [], []
+    for run in range(1, runs + 1):
+        shutil.rmtree(root / ".cache", ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(measure(build, out, log))
+        _say(f"{label} cold #{run}", cold[-1], log)
+        warm.append(measure(build, out, log))
+        _say(f"{label} warm #{run}", warm[-1], log)
+        edit_one_story(root, run)
+        edited.append(measure(build, out, log))
+        _say(f"{label} one edit #{run}", edited[-1], log)
+    return {"cold": median(cold), "warm": median(warm), "edit": median(edited)}
+
+
+def peer(name: str, source: Path, work: Path, runs: int, n: int) -> Measure:
+    out = work / f"out-{name}-{n}"
+    log = work / f"{name}-{n}.log"
+    script = SHARED / "peers" / name / "build.sh"
+    results = []
+    for run in range(1, runs + 1):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(f"{out}.cache", ignore_errors=True)
+        results.append(measure(["sh", str(script), str(source), str(out)], out, log))
+        _say(f"{name} cold #{run}", results[-1], log)
+    return median(results)
+
+
+def serve_latency(root: Path, work: Path, runs: int) -> float | None:
+    """Median seconds from saving a story to the reloaded tab (scripts/serve-latency)."""
+    stories = sorted((root / "content" / "stories").glob("*/*.md"))
+    story = stories[len(stories) // 3]
+    url = f"/berita/{story.parent.name}/{story.stem}/"  # corpus_to_portal sets slug: = stem
+    log = work / f"serve-{root.name}.log"
+    command = [sys.executable, str(REPO / "scripts" / "serve-latency"), "--portal", str(root),
+               "--story", story.relative_to(root).as_posix(), "--url", url, "--runs", str(runs)]
+    with log.open("w") as sink:
+        done = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, stderr=sink,
+                              text=True, check=False)
+    sink_text = done.stdout
+    (work / f"serve-{root.name}.out").write_text(sink_text)
+    found = re.search(r"median (\d+) ms", sink_text)
+    print(sink_text.strip(), file=sys.stderr)
+    return int(found[1]) / 1000 if found else None
+
+
+def _say(what: str, m: Measure, log: Path) -> None:
+    note = "" if m.status == 0 else f"  FAILED ({m.status}), see {log}"
+    print(f"  {what}: {m.wall:.1f} s wall, {m.cpu:.1f} s CPU, {m.peak_mb:.0f} MB peak, "
+          f"{m.out_mb:.0f} MB out{note}", file=sys.stderr, flush=True)
+
+
+# -- the report ------------------------------------------------------------------------
+
+
+def table(results: dict[int, dict[str, object]]) -> str:
+    rows = ["| stories | build | wall s | CPU s | peak MB (PSS) | peak MB (RSS sum) | output MB "
+            "| files | wall ÷ Hugo cold | memory ÷ Hugo |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, result in sorted(results.items()):
+        hugo = result.get("hugo")
+        for name, m in result.items():
+            if not isinstance(m, Measure):
+                continue
+            ratio = f"{m.wall / hugo.wall:.2f}" if isinstance(hugo, Measure) else ""
+            memory = f"{m.peak_mb / hugo.peak_mb:.2f}" if isinstance(hugo, Measure) else ""
+            failed = " (FAILED)" if m.status else ""
+            rows.append(f"| {n:,} | {name}{failed} | {m.wall:.1f} | {m.cpu:.1f} | "
+                        f"{m.peak_mb:.0f} | {m.peak_rss_mb:.0f} | {m.out_mb:.0f} | "
+                        f"{m.files:,} | {ratio} | {memory} |")
+        serve = result.get("serve")
+        if isinstance(serve, float):
+            rows.append(f"| {n:,} | kabar serve: save → reloaded | {serve:.1f} | | | | | | "
+                        f"{serve / HUGO_SERVE_README:.1f} × Hugo's watch rebuild "
+                        f"({HUGO_SERVE_README} s, README) | |")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated story counts (default 1000,10000)")
+    parser.add_argument("--full", action="store_true", help="also 100,000 stories (slow)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "out",
+                        help="corpora, portals and outputs (default bench/out, git-ignored)")
+    parser.add_argument("--no-peers", action="store_true", help="skip Hugo and Pelican")
+    parser.add_argument("--no-pelican", action="store_true", help="skip Pelican (slow)")
+    parser.add_argument("--no-shipped", action="store_true",
+                        help="skip kabar as it ships (its cold build draws every share card)")
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve latency")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s] + ([100_000] if args.full else [])
+    args.work.mkdir(parents=True, exist_ok=True)
+    if not args.no_peers:
+        subprocess.run(["sh", str(SHARED / "peers" / "setup.sh")], check=True,
+                       stdout=subprocess.DEVNULL)
+    results: dict[int, dict[str, object]] = {}
+    for n in sizes:
+        print(f"== {n:,} stories", file=sys.stderr, flush=True)
+        source = corpus(args.work, n)
+        result: dict[str, object] = {}
+        if not args.no_peers:
+            result["hugo"] = peer("hugo", source, args.work, args.runs, n)
+        equal = portal(args.work, source, n, equal_work=True)
+        for kind, m in kabar(equal, args.work, args.runs, "kabar equal work").items():
+            result[f"kabar equal work, {kind}"] = m
+        if not args.no_shipped:
+            shipped = portal(args.work, source, n, equal_work=False)
+            for kind, m in kabar(shipped, args.work, args.runs, "kabar as shipped").items():
+                result[f"kabar as shipped, {kind}"] = m
+        if not args.no_peers and not args.no_pelican:
+            result["pelican"] = peer("pelican", source, args.work,
+                                     1 if n > 10_000 else args.runs, n)
+        if n == 10_000 and not args.no_serve:
+            result["serve"] = serve_latency(equal, args.work, max(5, args.runs))
+        results[n] = result
+    print(f"machine: {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end\n")
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(
+            {str(n): {k: (asdict(v) if isinstance(v, Measure) else v) for k, v in r.items()}
+             for n, r in results.items()}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
