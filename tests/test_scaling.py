@@ -1,13 +1,20 @@
-"""Work that must stay linear in the number of stories: pagination links, related stories."""
+"""Work that must stay linear in the number of stories: pagination links, related stories,
+the limit check before Markdown, the writer's threads."""
 
 from __future__ import annotations
 
-from conftest import SiteMaker, build_site, story_text
+from pathlib import Path
 
-from generator.model import Site, Story
+from conftest import SiteMaker, build_site, story_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.content.limits import check_body, check_lines
+from generator.model import Output, Site, Story
 from generator.render.views import Link, pager
 from generator.structure.related import WINDOW, Related, related
 from generator.urls import slugify
+from generator.writer import BATCH, write
 
 
 def _window_rule(count: int, cur: int) -> list[str]:
@@ -75,3 +82,34 @@ def test_related_stories_follow_the_definition(make_site: SiteMaker) -> None:
         assert find(story) == expected
         assert related(site, story) == expected
         assert len(expected) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["[", "]", ">", " ", "\t", "\u00a0", "\n", "a", "-"]),
+               max_size=3000))
+def test_the_quick_limit_check_agrees_with_the_line_by_line_one(body: str) -> None:
+    assert check_body(body) == check_lines(body)
+
+
+def test_the_quick_limit_check_lets_real_problems_through() -> None:
+    assert check_body("\t" * 51 + "x") == check_lines("\t" * 51 + "x") is not None
+    assert check_body("\u00a0" * 201 + "x") is not None
+    assert check_body(">" * 21 + " x") is not None
+    assert check_body("[" * 501) is not None
+
+
+def test_a_big_tree_is_written_by_several_threads_and_swapped_whole(tmp_path: Path) -> None:
+    """More files than one writer batch, in many folders: same result as one by one."""
+    out = tmp_path / "output"
+    files = [Output(f"berita/{n % 7}/cerita-{n}/index.html", f"<p>{n}</p>".encode())
+             for n in range(3 * BATCH)]
+    assert write(files, out) == (len(files), sum(len(f.data) for f in files))
+    before = {f.path: (out / f.path).stat() for f in files}
+    changed = Output(files[5].path, b"<p>baru</p>")
+    write([*files[:5], changed, *files[6:-1]], out)  # one changed, the last one gone
+    assert (out / changed.path).read_bytes() == b"<p>baru</p>"
+    assert not (out / files[-1].path).exists()
+    for f in files[:5] + files[6:-1]:
+        now = (out / f.path).stat()
+        assert (now.st_ino, now.st_mtime_ns) == (before[f.path].st_ino, before[f.path].st_mtime_ns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # the old tree is gone

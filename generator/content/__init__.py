@@ -79,7 +79,8 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
                                       "pilih beberapa tag yang paling penting")
         elif meta is not None:
-            checked.append((parsed, meta, _Where(doc, lines)))
+            # Only the front matter's lines: its keys are all a later message points at.
+            checked.append((parsed, meta, _Where(doc, lines[:parsed.body_line])))
     page_meta = []
     for path in tree.pages:
         parsed, doc, lines = _read(root, path, diags, max_bytes)

@@ -18,6 +18,8 @@ MAX_BRACKETS_PER_BLOCK = 500
 MAX_BRACKETS = 2000
 
 _QUOTES = re.compile(r"^(?:\s*>)+")
+#: An indentation deeper than MAX_INDENT columns needs this many characters (a tab is 4).
+_LONG_INDENT = re.compile(rf"^\s{{{MAX_INDENT // 4},}}", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,14 @@ class LimitProblem:
 
 def check_body(body: str) -> LimitProblem | None:
     """The first limit the body breaks, or None."""
+    if body.count("[") <= MAX_BRACKETS_PER_BLOCK and body.count(">") <= MAX_QUOTE_DEPTH \
+            and not _LONG_INDENT.search(body):
+        return None  # too few of each to break a limit: no need to look line by line
+    return check_lines(body)
+
+
+def check_lines(body: str) -> LimitProblem | None:
+    """check_body, line by line."""
     total = 0
     block_brackets = 0
     for number, line in enumerate(body.split("\n"), start=1):
