@@ -22,6 +22,7 @@ from generator.content import discover, load_content
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
+from generator.publish.search import search_index
 from generator.render import render_pages
 from generator.structure import build_site
 
@@ -96,7 +97,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     site = build_site(config, content.stories, content.pages, content.assets, build_time)
 
     # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
+    pages = render_pages(site, root, diags, options.progress)
+    outputs = [*pages, *copy_assets(site, root), *search_index(site, pages)]
     _check_collisions(outputs, diags)
     stop_if_failed()
     outputs.sort(key=lambda o: o.path)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 #: First path segments the generator uses itself; a static page may not take them.
 RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
-                      "assets", "cari", "feed", "404.html"})
+                      "assets", "cari", "feed", "pagefind", "404.html"})
 MAX_SLUG = 80
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -90,6 +90,11 @@ def not_found() -> str:
 
 def search() -> str:
     return "/cari/"
+
+
+def search_bundle() -> str:
+    """Where Pagefind's files (pagefind.js, index, fragments) are published."""
+    return "/pagefind/"
 
 
 def paginated(first_page_url: str, number: int) -> str:

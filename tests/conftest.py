@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import textwrap
 from collections.abc import Callable, Iterator
@@ -99,6 +100,24 @@ def make_site(tmp_path: Path) -> SiteMaker:
         return root
 
     return make
+
+
+#: Files of the Pagefind index that are not byte-stable between builds (pagefind 1.5.2).
+#: Pagefind writes each filter's values, and the list of filters in pagefind.<hash>.pf_meta,
+#: in the iteration order of a Rust HashMap, which is seeded at random in every run
+#: (Pagefind/pagefind#638: "filter/metadata indexes" still change). So the filter files'
+#: bytes and names, the meta file's bytes and name and pagefind-entry.json (which names it)
+#: differ from build to build while saying the same thing. The fragments (one per story),
+#: the word index chunks, pagefind.js, the worker and the wasm files are byte-stable and
+#: stay in every byte-for-byte comparison.
+UNSTABLE_SEARCH_FILES = re.compile(
+    r"pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^/]+\.pf_meta|pagefind-entry\.json)")
+
+
+def stable(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` without UNSTABLE_SEARCH_FILES, for byte-for-byte comparisons of builds."""
+    return {name: data for name, data in files.items()
+            if not UNSTABLE_SEARCH_FILES.fullmatch(name)}
 
 
 def build_site(root: Path, **options: object) -> BuildResult:

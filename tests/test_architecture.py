@@ -40,6 +40,7 @@ LIBRARIES: dict[str, set[str]] = {
     "jinja2": {"render.templates"},
     "babel": {"render.dates"},
     "feedgen": {"publish.feeds"},
+    "pagefind": {"publish.search"},
     "watchdog": {"dev.watch"},
 }
 

@@ -67,10 +67,16 @@ def _kecamatan(root: Path) -> str:
     return _first_link(root / "wilayah" / "index.html", KECAMATAN_HREF, "kecamatan hub")
 
 
+def _search(root: Path) -> str:
+    """Return the search page with a query, which runs on load (Pagefind, results, images)."""
+    return "/cari/?q=Seranau"
+
+
 PAGES: dict[str, Callable[[Path], str]] = {
     "home": _home,
     "story": _story,
     "kecamatan": _kecamatan,
+    "search": _search,
 }
 
 

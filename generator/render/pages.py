@@ -16,6 +16,7 @@ from generator.render.views import (
     PageView,
     RegionNode,
     RegionView,
+    SearchFilter,
     TermView,
     Views,
     describe,
@@ -50,6 +51,7 @@ class PageMaker:
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
+        yield self.search()
         for page in self.site.pages:
             yield self.spec("page.html", "page", page.title, page.url,
                             page.summary or describe(page.body.first_paragraph),
@@ -113,16 +115,59 @@ class PageMaker:
                          story=view,
                          related=tuple(self.views.story(s) for s in related(self.site, story)))
 
-    def regions_index(self) -> PageSpec:
+    def region_tree(self) -> tuple[RegionNode, ...]:
         def node(region: Region) -> RegionNode:
             return RegionNode(region=self.views.region_ref(region),
                               children=tuple(node(self.site.regions[c]) for c in region.children))
 
-        roots = tuple(node(r) for r in self.site.regions.values() if r.parent is None)
+        return tuple(node(r) for r in self.site.regions.values() if r.parent is None)
+
+    def regions_index(self) -> PageSpec:
         title = self.t["regions"]
         return self.spec("regions.html", "index", title, urls.regions_index(),
                          self.t["regions_intro"],
-                         (self.home_crumb, Link(title, urls.regions_index())), regions=roots)
+                         (self.home_crumb, Link(title, urls.regions_index())),
+                         regions=self.region_tree())
+
+    def search(self) -> PageSpec:
+        """/cari/: the form and the results are the theme's script over the Pagefind bundle;
+        without JavaScript the page points to the region hubs and the archives instead."""
+        title, t = self.t["search_title"], self.t
+        return self.spec("search.html", "search", title, urls.search(), t["search_intro"],
+                         (self.home_crumb, Link(title, urls.search())),
+                         bundle_url=urls.search_bundle(), filters=self.search_filters(),
+                         regions=self.region_tree())
+
+    def search_filters(self) -> tuple[SearchFilter, ...]:
+        """The values story.html gives its data-pagefind-filter attributes, known here, so
+        the page need not download every filter of the index to list them. A region level
+        is a filter named after its usual kind (a kota is under 'kabupaten')."""
+        site, t = self.site, self.t
+
+        def published(stories: tuple[Story, ...]) -> int:  # what the index holds
+            return sum(s.meta.status == "published" for s in stories)
+
+        def options(counts: Iterator[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+            merged: dict[str, int] = {}
+            for value, count in counts:  # two kecamatan of one name are one filter value
+                merged[value] = merged.get(value, 0) + count
+            return tuple((value, n) for value, n in merged.items() if n)
+
+        levels = [[r for r in site.regions.values() if len(r.lineage) == depth]
+                  for depth in (1, 2)]
+        kinds = {r.kind for r in levels[0]}
+        return (
+            SearchFilter(name="kabupaten", label=t[kinds.pop()] if len(kinds) == 1 else
+                         f"{t['kabupaten']}/{t['kota']}", options=options(
+                             (r.name, published(site.by_region.get(r.id, ()))) for r in levels[0])),
+            SearchFilter(name="kecamatan", label=t["kecamatan"], options=options(
+                (r.name, published(site.by_region.get(r.id, ())))
+                for r in sorted(levels[1], key=lambda r: r.name.casefold()))),
+            SearchFilter(name="kategori", label=t["category"], options=options(
+                (c.name, published(site.by_category[c.id])) for c in site.categories.values())),
+            SearchFilter(name="tahun", label=t["year"], options=options(
+                (str(year), published(stories)) for year, stories in site.by_year.items())),
+        )
 
     def region(self, region: Region) -> Iterator[PageSpec]:
         regions = self.site.regions

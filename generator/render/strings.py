@@ -25,6 +25,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Cari",
         "search_label": "Cari berita",
         "search_placeholder": "Ketik kata kunci",
+        # Search page (/cari/); {q} is the query, {n} a number
+        "search_title": "Cari berita",
+        "search_intro": (
+            "Cari berita dengan kata apa saja, misalnya nama desa, kecamatan, atau kegiatan. "
+            "Saring hasilnya menurut wilayah, kategori, dan tahun."
+        ),
+        "search_filters": "Saring hasil",
+        "search_all": "Semua",
+        "year": "Tahun",
+        "sort": "Urutkan",
+        "sort_relevance": "Paling cocok",
+        "sort_newest": "Terbaru dulu",
+        "search_prompt": "Ketik kata kunci atau pilih saringan untuk mulai mencari.",
+        "search_loading": "Mencari…",
+        "search_results": "{n} berita cocok dengan “{q}”.",
+        "search_results_filtered": "{n} berita cocok dengan saringan.",
+        "search_none": (
+            "Tidak ada berita yang cocok dengan “{q}”. Coba kata lain atau hapus saringan."
+        ),
+        "search_none_filtered": "Tidak ada berita yang cocok dengan saringan.",
+        "search_more": "Tampilkan lebih banyak",
+        "search_error": (
+            "Pencarian tidak dapat dimuat. Muat ulang halaman, atau telusuri berita lewat "
+            "wilayah, kategori, dan arsip."
+        ),
+        "search_noscript": (
+            "Pencarian memerlukan JavaScript, yang tidak aktif di peramban Anda. Anda tetap "
+            "dapat menemukan berita lewat wilayah, kategori, dan arsip:"
+        ),
         # Lists and pagination
         "latest": "Berita terbaru",
         "story_list": "Daftar berita",
@@ -110,6 +139,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Search",
         "search_label": "Search stories",
         "search_placeholder": "Type a keyword",
+        # Search page (/cari/); {q} is the query, {n} a number
+        "search_title": "Search stories",
+        "search_intro": (
+            "Search the stories for any word, such as the name of a village, a district or "
+            "an activity. Narrow the results by region, category and year."
+        ),
+        "search_filters": "Filter results",
+        "search_all": "All",
+        "year": "Year",
+        "sort": "Sort by",
+        "sort_relevance": "Best match",
+        "sort_newest": "Newest first",
+        "search_prompt": "Type a keyword or choose a filter to start searching.",
+        "search_loading": "Searching…",
+        "search_results": "{n} stories match “{q}”.",
+        "search_results_filtered": "{n} stories match the filters.",
+        "search_none": "No story matches “{q}”. Try another word or remove the filters.",
+        "search_none_filtered": "No story matches the filters.",
+        "search_more": "Show more",
+        "search_error": (
+            "Search could not be loaded. Reload the page, or browse the stories by region, "
+            "category and archive."
+        ),
+        "search_noscript": (
+            "Search needs JavaScript, which is turned off in your browser. You can still find "
+            "stories by region, category and archive:"
+        ),
         # Lists and pagination
         "latest": "Latest stories",
         "story_list": "Story list",

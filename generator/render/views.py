@@ -152,6 +152,16 @@ class ArchiveYear:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SearchFilter:
+    """A filter of the search page: the Pagefind filter name (also the URL parameter), its
+    label, and its values with their number of published stories."""
+
+    name: str
+    label: str
+    options: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContentView:
     title: str
     body_html: str

@@ -1,0 +1,208 @@
+"""The Pagefind index built with every site: what is in it, what is not, and how it is made.
+
+The index files are read back the way pagefind.js reads them (gzip, then a 12-byte
+signature, then JSON), so these tests see exactly what the browser will see. The browser
+itself is driven in tests/test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import random
+import re
+import time
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from conftest import build_site, outputs, stable, story_text
+
+from generator.model import Output
+from generator.publish.search import _index, search_index
+
+SIGNATURE = b"pagefind_dcd"
+TITIAN = "/berita/2023/titian-kayu-di-seranau-diganti-jembatan-beton-anak-sekolah-lebih-aman/"
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    raw = gzip.decompress(data)
+    assert raw.startswith(SIGNATURE)
+    return json.loads(raw[len(SIGNATURE):])  # type: ignore[no-any-return]
+
+
+def fragments(files: dict[str, bytes]) -> dict[str, dict[str, Any]]:
+    """The indexed pages by URL, from `pagefind/fragment/*.pf_fragment`."""
+    pages = [decode(data) for name, data in files.items()
+             if name.startswith("pagefind/fragment/")]
+    return {page["url"]: page for page in pages}
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_the_example_index_holds_every_published_story_and_nothing_else(
+        example_output: Path) -> None:
+    files = tree(example_output)
+    stories = {"/" + name.removesuffix("index.html") for name in files
+               if name.startswith("berita/") and name.endswith("/index.html")
+               and name.count("/") == 3}
+    assert len(stories) == 36
+    pages = fragments(files)
+    assert set(pages) == stories
+    entry = json.loads(files["pagefind/pagefind-entry.json"])
+    assert entry["version"] == "1.5.2"
+    assert list(entry["languages"]) == ["id"]
+    assert entry["languages"]["id"]["page_count"] == 36
+    # The bundle pagefind.js needs, without Pagefind's own UIs (the theme has search.js).
+    top = sorted(n.removeprefix("pagefind/") for n in files
+                 if n.startswith("pagefind/") and n.count("/") == 1)
+    assert top[:3] == ["pagefind-entry.json", "pagefind-worker.js", top[2]]
+    assert top[2].startswith("pagefind.id_") and top[2].endswith(".pf_meta")
+    assert top[3:] == ["pagefind.js", "wasm.id.pagefind", "wasm.unknown.pagefind"]
+    folders = {n.split("/")[1] for n in files if n.startswith("pagefind/") and n.count("/") == 2}
+    assert folders == {"filter", "fragment", "index"}
+
+
+def test_a_story_is_indexed_with_its_filters_sort_key_and_result_metadata(
+        example_output: Path) -> None:
+    page = fragments(tree(example_output))[TITIAN]
+    assert page["filters"] == {
+        "kabupaten": ["Kotawaringin Timur"], "kecamatan": ["Seranau"],
+        "kategori": ["Pembangunan"], "tahun": ["2023"], "penulis": ["Agus Prasetyo"]}
+    assert page["meta"] == {
+        "title": "Titian Kayu di Seranau Diganti Jembatan Beton, Anak Sekolah Lebih Aman",
+        "date": "2023-10-25T14:00:00+07:00", "date_label": "25 Oktober 2023",
+        "image": TITIAN + "jembatan-seranau.jpg",
+        "image_alt": "Ilustrasi jembatan beton berpagar putih melintasi anak sungai, tiga anak "
+                     "berseragam sekolah berjalan di atasnya, pepohonan hijau di kedua ujung.",
+        "region": "Kecamatan Seranau", "region_url": "/wilayah/kotawaringin-timur/seranau/"}
+    # Title and body only: the kicker, byline, dates, reading time, tags, share links, the
+    # header, footer and related stories around the article are not searchable text.
+    content = page["content"]
+    assert content.startswith("Titian Kayu di Seranau Diganti Jembatan Beton, Anak Sekolah "
+                              "Lebih Aman. Anak-anak sekolah di Kecamatan Seranau kini")
+    assert content.endswith("kini berubah menjadi perjalanan yang menyenangkan bagi anak-anak "
+                            "Seranau.")
+    for boilerplate in ("Oleh", "Agus Prasetyo", "menit baca", "WIB", "Tag",
+                        "Bagikan", "WhatsApp", "Berita terkait", "Kabar Kotim",
+                        "Lompat ke konten", "Daftar isi"):
+        assert boilerplate not in content, boilerplate
+
+
+def test_a_result_shows_its_own_picture_or_none(example_output: Path) -> None:
+    """Pagefind takes the first picture of a page when none is named: a story without one
+    must not borrow a related story's picture (and its description, which is searchable)."""
+    files = tree(example_output)
+    without = 0
+    for url, page in fragments(files).items():
+        html = files[url.lstrip("/") + "index.html"].decode()
+        hero = re.search(r'<figure class="hero">\s*<img src="([^"]+)" alt="([^"]*)"', html)
+        if hero:
+            assert page["meta"]["image"] == hero[1]
+            assert page["meta"]["image_alt"] == unescape(hero[2])
+        else:
+            without += 1
+            assert page["meta"]["image"] == "" and "image_alt" not in page["meta"], url
+    assert without > 0
+
+
+def test_the_sort_key_is_on_every_story(example_output: Path) -> None:
+    html = (example_output / TITIAN.lstrip("/") / "index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-sort="date[datetime]"' in html
+    assert html.count("data-pagefind-body") == 1
+
+
+SITE_TWO_STORIES = {
+    "content/stories/2024/terbit.md": story_text(
+        "Pasar <script>alert(1)</script> & Co", region="kec-dua",
+        body="Pedagang pasar menata lapak baru.\n"),
+    "content/stories/2024/draf.md": story_text(
+        "Rencana Rahasia", date="2024-05-01", extra="status: draft\n",
+        body="Isi draf yang belum terbit.\n"),
+}
+
+
+def test_drafts_are_never_indexed_and_titles_stay_text(make_site: Any) -> None:
+    root = make_site(SITE_TWO_STORIES)
+    files = outputs(build_site(root, drafts=True))
+    assert "berita/2024/rencana-rahasia/index.html" in files  # previewed ...
+    pages = fragments(files)  # ... but not searchable
+    assert list(pages) == ["/berita/2024/pasar-script-alert-1-script-co/"]
+    page = pages["/berita/2024/pasar-script-alert-1-script-co/"]
+    assert page["meta"]["title"] == "Pasar <script>alert(1)</script> & Co"
+    assert page["filters"] == {"kabupaten": ["Uji"], "kecamatan": ["Dua"],
+                               "kategori": ["Kesehatan"], "tahun": ["2024"],
+                               "penulis": ["Rina"]}
+
+
+def test_the_index_follows_the_site_language(make_site: Any) -> None:
+    from conftest import MINIMAL_SITE_YAML
+    root = make_site({"site.yaml": MINIMAL_SITE_YAML + "language: en\n",
+                      **SITE_TWO_STORIES})
+    entry = json.loads(outputs(build_site(root))["pagefind/pagefind-entry.json"])
+    assert list(entry["languages"]) == ["en"]
+
+
+def test_the_index_does_not_depend_on_the_order_pages_arrive_in(make_site: Any) -> None:
+    root = make_site({**SITE_TWO_STORIES, **{
+        f"content/stories/2025/cerita-{i}.md": story_text(
+            f"Cerita Nomor {i}", date=f"2025-01-{i + 1:02d}", body=f"Paragraf {i} tentang air.\n")
+        for i in range(8)}})
+    result = build_site(root)
+    pages = [o for o in result.outputs if o.path.endswith(".html")]
+    def files(index: list[Output]) -> dict[str, bytes]:  # byte-stable part, see conftest
+        return stable({o.path: o.data for o in index})
+
+    forward = files(search_index(result.site, pages))
+    assert files(search_index(result.site, pages[::-1])) == forward
+    assert stable({o.path: o.data for o in result.outputs
+                   if o.path.startswith("pagefind/")}) == forward
+    assert sum(name.startswith("pagefind/fragment/") for name in forward) == 9
+
+
+def test_many_pages_index_quickly_and_a_large_index_comes_back() -> None:
+    """pagefind 1.5.2's own reader takes >= 0.1 s per page and hangs on an answer over
+    2 MiB; kabar's reader (publish/search.py) must do neither."""
+    rng = random.Random(7)
+    words = ["".join(rng.choice("abcdefghijklmnoprstuwy") for _ in range(rng.randint(4, 10)))
+             for _ in range(20_000)]
+    documents = [(f"/berita/2024/c{i}/",
+                  f"<html lang='id'><body><article data-pagefind-body><h1>Cerita {i}</h1><p>"
+                  + " ".join(rng.choices(words, k=1500)) + "</p></article></body></html>")
+                 for i in range(150)]
+    started = time.perf_counter()
+    files = asyncio.run(_index(documents, "id"))
+    seconds = time.perf_counter() - started
+    size = sum(len(data) for _, data in files)
+    assert size * 4 / 3 > 2 * 2**20, f"the answer ({size} bytes) must outgrow 2 MiB base64"
+    assert sum(name.startswith("fragment/") for name, _ in files) == 150
+    assert seconds < 10, f"150 pages took {seconds:.1f} s (the 0.1 s/page reader: >= 15 s)"
+
+
+def test_the_search_page_offers_exactly_the_filter_values_of_the_index(
+        example_output: Path) -> None:
+    """search.html writes the filter options itself (so the browser need not download the
+    filters); they must be the index's own values with the index's own counts."""
+    files = tree(example_output)
+    counted: dict[str, dict[str, int]] = {}
+    for page in fragments(files).values():
+        for name, values in page["filters"].items():
+            for value in values:
+                counted.setdefault(name, {}).setdefault(value, 0)
+                counted[name][value] += 1
+    html = files["cari/index.html"].decode()
+    offered: dict[str, dict[str, int]] = {}
+    for name, body in re.findall(r'<select id="f-(\w+)" name="\w+" data-filter="\w+">(.*?)'
+                                 r'</select>', html, re.S):
+        options = re.findall(r'<option value="([^"]+)">([^<]+) \((\d+)\)</option>', body)
+        assert all(value == unescape(label) for value, label, _ in options)
+        offered[name] = {unescape(value): int(n) for value, _, n in options}
+    assert offered == {name: counts for name, counts in counted.items()
+                       if name in ("kabupaten", "kecamatan", "kategori", "tahun")
+                       and len(counts) > 1}
+    assert set(offered) == {"kecamatan", "kategori", "tahun"}  # one kabupaten: no select
+    assert list(offered["tahun"]) == ["2026", "2025", "2024", "2023"]
