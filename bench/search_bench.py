@@ -71,6 +71,7 @@ def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
     """In this process: build once, then time search_index `runs` times."""
     from generator import build as build_module
     from generator.build import BuildOptions, build
+    from generator.diagnostics import BuildFailed, format_report
     from generator.publish.search import search_index
 
     captured: dict[str, Any] = {}
@@ -81,7 +82,10 @@ def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
 
     build_module.search_index = capture  # type: ignore[attr-defined]
     started = time.perf_counter()
-    result = build(site, BuildOptions(build_time=BUILD_TIME))
+    try:
+        result = build(site, BuildOptions(build_time=BUILD_TIME))
+    except BuildFailed as failed:
+        raise SystemExit(format_report(failed.diagnostics)) from None
     build_seconds = time.perf_counter() - started
     seconds, python_peaks, index = [], [], []
     for _ in range(runs):

@@ -171,8 +171,9 @@ def test_many_pages_index_quickly_and_a_large_index_comes_back() -> None:
     words = ["".join(rng.choice("abcdefghijklmnoprstuwy") for _ in range(rng.randint(4, 10)))
              for _ in range(20_000)]
     documents = [(f"/berita/2024/c{i}/",
-                  f"<html lang='id'><body><article data-pagefind-body><h1>Cerita {i}</h1><p>"
-                  + " ".join(rng.choices(words, k=1500)) + "</p></article></body></html>")
+                  (f"<html lang='id'><body><article data-pagefind-body><h1>Cerita {i}</h1><p>"
+                   + " ".join(rng.choices(words, k=1500)) + "</p></article></body></html>"
+                   ).encode())
                  for i in range(150)]
     started = time.perf_counter()
     files = asyncio.run(_index(documents, "id"))
@@ -206,3 +207,11 @@ def test_the_search_page_offers_exactly_the_filter_values_of_the_index(
                        and len(counts) > 1}
     assert set(offered) == {"kecamatan", "kategori", "tahun"}  # one kabupaten: no select
     assert list(offered["tahun"]) == ["2026", "2025", "2024", "2023"]
+
+
+def test_a_portal_without_stories_has_no_index_and_says_so(make_site: Any) -> None:
+    files = outputs(build_site(make_site({})))
+    assert not [name for name in files if name.startswith("pagefind/")]
+    page = files["cari/index.html"].decode()
+    assert "<p>Belum ada berita di sini.</p>" in page
+    assert "<script" not in page and 'id="pencarian"' not in page

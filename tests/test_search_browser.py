@@ -230,3 +230,22 @@ def test_operator_text_in_results_is_never_run_as_html(make_site: Any, browser: 
         assert "sayur" in summary and "<b onmouseover=x>" in summary
         context.close()
     assert not watched.problems, watched.problems
+
+
+def test_results_come_ten_at_a_time(watched: Watched, site: str) -> None:
+    page = watched.page
+    page.goto(f"{site}/cari/?q=warga")
+    status = watched.wait_for_status("cocok")
+    total = int(status.split()[0])
+    assert total > 20
+    assert len(watched.results()) == 10
+    for shown in (20, min(30, total)):
+        page.click(".search-more")
+        page.wait_for_function(  # a function, not an expression: the CSP forbids eval
+            "([css, n]) => document.querySelectorAll(css).length >= n", arg=[RESULT_LINKS, shown],
+            timeout=TIMEOUT_MS)
+    while page.is_visible(".search-more"):
+        page.click(".search-more")
+        page.wait_for_timeout(200)
+    found = watched.results()
+    assert len(found) == total == len(set(found))

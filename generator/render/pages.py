@@ -136,7 +136,8 @@ class PageMaker:
         return self.spec("search.html", "search", title, urls.search(), t["search_intro"],
                          (self.home_crumb, Link(title, urls.search())),
                          bundle_url=urls.search_bundle(), filters=self.search_filters(),
-                         regions=self.region_tree())
+                         regions=self.region_tree(),
+                         story_count=sum(s.meta.status == "published" for s in self.site.stories))
 
     def search_filters(self) -> tuple[SearchFilter, ...]:
         """The values story.html gives its data-pagefind-filter attributes, known here, so

@@ -68,7 +68,14 @@ async function start(root) {
       return;
     }
     say(t.tLoading);
-    const results = await find(query, filters, sort.value === "terbaru");
+    let results;
+    try {
+      results = await find(query, filters, sort.value === "terbaru");
+    } catch (error) {
+      console.warn("kabar: search failed", error);
+      if (mine === generation) say(t.tError);
+      return;
+    }
     if (mine !== generation) return; // a newer search started meanwhile
     pending = results;
     list.replaceChildren();
