@@ -143,15 +143,17 @@ def first_query_bytes(out: Path, query: str) -> dict[str, Any]:
             path.endswith("/") else body
         rows.append({"path": path, "body": body, "reported": reported, "headers": headers,
                      "gzip": zipped})
-    library = ("pagefind.js", "pagefind-worker.js", ".pagefind", "pagefind-entry.json",
-               ".pf_meta")
-
     def group(row: dict[str, Any]) -> str:
-        if row["path"].endswith(library):
-            return "search library (pagefind.js, worker, wasm, entry, meta)"
-        if row["path"].endswith((".pf_index", ".pf_fragment", ".pf_filter")):
-            return "index chunks, filters, result fragments"
-        return "page (HTML, CSS, search.js)"
+        path = row["path"]
+        if path.endswith(("pagefind.js", "pagefind-worker.js", ".pagefind", "entry.json")):
+            return "2. Pagefind library: pagefind.js, worker, wasm, entry (fixed size)"
+        if path.endswith(".pf_meta"):
+            return "3. page list and date order (.pf_meta, grows with the site)"
+        if path.endswith((".pf_index", ".pf_filter")):
+            return "4. word index chunks (and filters) the query needs"
+        if path.endswith(".pf_fragment"):
+            return "5. fragments of the first 10 results"
+        return "1. the page: HTML, CSS, search.js, favicon"
 
     groups: dict[str, dict[str, int]] = {}
     for row in rows:
