@@ -59,7 +59,8 @@ class BuildResult:
             return f"{value:,}".replace(",", ".")
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
-        return (f"{num(len(site.stories))} cerita, {num(len(site.regions))} wilayah, "
+        translated = f" (+{num(len(site.translations))} terjemahan)" if site.translations else ""
+        return (f"{num(len(site.stories))} cerita{translated}, {num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
 
 

@@ -177,7 +177,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     _print_diagnostics(result.diagnostics)
-    print(f"ok: {len(result.site.stories)} cerita diperiksa, "
+    print(f"ok: {len(result.site.all_stories)} cerita diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ folder beside the clone, `../shared/xsd`) by lxml AND by `xmllint --nonet --sche
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
@@ -194,18 +195,21 @@ def test_example_sitemaps_validate_with_lxml_and_xmllint(example_output: Path,
 def test_example_lists_every_indexable_page_exactly_once(example_output: Path) -> None:
     files = _read_tree(example_output)
     listed = _check_every_indexable_page_once(files)
-    story_pages = {url for url in listed if url.startswith("/berita/")}
+    story = re.compile(r"/(en/)?berita/(\d{4})/[^/]+/")  # translations live under /en/
+    story_pages = {url for url in listed if story.fullmatch(url)}
+    assert any(url.startswith("/en/berita/") for url in story_pages)
     for child in _children(files):
         urls = [_path(loc) for loc in _locs(files[child])]
         name = child.removeprefix("sitemaps/").removesuffix(".xml")
         if name == "halaman":
             assert len(urls) == len(listed) - len(story_pages)
-            assert not any(u.startswith("/berita/") for u in urls)
+            assert not any(story.fullmatch(u) for u in urls)
             assert urls[0] == "/" and "/tentang/" in urls and "/arsip/2024/02/" in urls
         else:
             year = name.removeprefix("berita-")
-            assert len(urls) == sum(u.startswith(f"/berita/{year}/") for u in story_pages)
-            assert urls and all(u.startswith(f"/berita/{year}/") for u in urls)
+            in_year = [u for u in story_pages if f"/berita/{year}/" in u]
+            assert len(urls) == len(in_year)
+            assert urls and all(f"/berita/{year}/" in u and story.fullmatch(u) for u in urls)
 
 
 def test_each_index_entry_carries_the_newest_lastmod_inside(example_output: Path) -> None:
@@ -387,7 +391,8 @@ def test_news_titles_and_publication_are_escaped(make_site: SiteMaker, tmp_path:
 def _tiny_story(number: int, date: datetime) -> Story:
     meta = StoryMeta(title=f"Cerita {number}", date=date, updated=None, region="kec-satu",
                      category="kesehatan", tags=(), author="rina", summary="", image=None,
-                     slug=f"cerita-{number}", source=None, status="published")
+                     slug=f"cerita-{number}", source=None, status="published", lang="id",
+                     translation_key="")
     body = RenderedBody(html="", toc=(), word_count=0, first_paragraph="", assets=())
     return Story(path=f"content/stories/2026/cerita-{number}.md", meta=meta, body=body,
                  url=f"/berita/2026/cerita-{number}/")

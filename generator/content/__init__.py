@@ -43,11 +43,13 @@ class _Where:
     doc: yaml_source.YamlDoc
     lines: list[str]
 
-    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str, *,
+               warning: bool = False) -> None:
         pos = self.doc.value_pos((key,))
         line = pos.line + 1  # the header starts below the opening '---'
         source = self.lines[line - 1] if line <= len(self.lines) else ""
-        diags.error(path, line, message, column=pos.column, hint=hint, source_line=source)
+        report = diags.warning if warning else diags.error
+        report(path, line, message, column=pos.column, hint=hint, source_line=source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +87,10 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         if result is not None:
             page_meta.append((parsed, *result))
 
+    _check_translations(checked, diags)
     published = [c for c in checked if include_drafts or c[1].status == "published"]
-    story_urls = {p.path: urls.story(m.date, m.slug) for p, m, _ in published}
+    story_urls = {p.path: urls.story(m.date, m.slug, "" if m.lang == config.language else m.lang)
+                  for p, m, _ in published}
     _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
@@ -186,6 +190,36 @@ def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
             owners[url] = path
 
 
+def _check_translations(checked: list[tuple[_Parsed, CheckedStory, _Where]],
+                        diags: Diagnostics) -> None:
+    """One story per language and translation key; a key nobody else uses is a warning.
+
+    Drafts count: a translation still being written keeps its original from the warning.
+    """
+    by_key: dict[str, list[tuple[_Parsed, CheckedStory, _Where]]] = {}
+    for item in checked:
+        if item[1].translation_key:
+            by_key.setdefault(item[1].translation_key, []).append(item)
+    for key, items in by_key.items():
+        if len(items) == 1:
+            parsed, _, where = items[0]
+            where.report(diags, parsed.path, "translation_key",
+                         f"translation_key '{key}' tidak dipakai cerita lain",
+                         "beri versi bahasa lain cerita ini translation_key yang sama persis, "
+                         "atau hapus baris ini", warning=True)
+            continue
+        first: dict[str, str] = {}
+        for parsed, meta, where in items:
+            if meta.lang in first:
+                where.report(diags, parsed.path, "translation_key",
+                             f"translation_key '{key}' sudah dipakai cerita berbahasa "
+                             f"'{meta.lang}' lain: {first[meta.lang]}",
+                             "satu kunci hanya untuk satu cerita per bahasa: perbaiki 'lang:' "
+                             "salah satunya, atau beri translation_key yang berbeda")
+            else:
+                first[meta.lang] = parsed.path
+
+
 def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
               link_map: dict[str, str], unpublished: set[str], max_image_mb: int) -> Resolver:
     """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
@@ -244,7 +278,7 @@ def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
     return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status)
+                     status=meta.status, lang=meta.lang, translation_key=meta.translation_key)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

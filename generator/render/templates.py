@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,13 @@ class ThemeError(Exception):
     """A template failed; carries the located diagnostic text."""
 
 
-def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
-                     asset_url: Callable[[str], str]) -> jinja2.Environment:
-    """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme."""
+def make_environment(chain: tuple[ThemeDir, ...], dates: Mapping[str, DateFormatter],
+                     language: str, asset_url: Callable[[str], str]) -> jinja2.Environment:
+    """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme.
+
+    `dates` holds a formatter per language: the date filters write in the language of the
+    page being rendered (`page.lang`), else in the site's `language`.
+    """
     folders = [str(theme.path / "templates") for theme in chain]
     prefixed = {theme.name: jinja2.FileSystemLoader(str(theme.path / "templates"))
                 for theme in chain}
@@ -37,13 +42,29 @@ def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update({
-        "date_full": lambda v: dates.date(v, "full"),
-        "date_long": lambda v: dates.date(v, "long"),
-        "date_short": lambda v: dates.date(v, "short"),
-        "time": dates.time,
-        "iso": dates.iso,
-    })
+
+    def formatter(context: jinja2.runtime.Context) -> DateFormatter:
+        lang = getattr(context.get("page"), "lang", language)
+        return dates.get(lang, dates[language])
+
+    @jinja2.pass_context
+    def date_full(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "full")
+
+    @jinja2.pass_context
+    def date_long(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "long")
+
+    @jinja2.pass_context
+    def date_short(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "short")
+
+    @jinja2.pass_context
+    def time(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).time(value)
+
+    env.filters.update({"date_full": date_full, "date_long": date_long,
+                        "date_short": date_short, "time": time, "iso": dates[language].iso})
     env.globals["asset"] = asset_url
     return env
 
