@@ -470,5 +470,7 @@ def test_a_robots_txt_in_content_static_is_a_diagnostic(make_site: SiteMaker) ->
     root = make_site({"content/static/robots.txt": "User-agent: *\nDisallow: /\n"})
     with pytest.raises(BuildFailed) as failed:
         build_site(root)
-    messages = [d.message for d in failed.value.diagnostics.items]
-    assert "dua berkas keluaran memakai alamat yang sama: robots.txt" in messages
+    [error] = failed.value.diagnostics.errors
+    assert (error.path, error.message) == (
+        "content/static/robots.txt", "dua berkas keluaran memakai alamat yang sama: robots.txt "
+        "(dari content/static/robots.txt dan berkas buatan kabar /robots.txt)")

@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator import urls
+from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
@@ -146,7 +146,8 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.line, split.message, hint=split.hint,
                     source_line=lines[0] if lines else "")
         return None, None, lines
-    too_much = check_body(split.body)
+    body = _visible_body(split, path, lines, diags)
+    too_much = check_body(body)
     if too_much is not None:
         line = split.body_line + too_much.line - 1
         diags.error(path, line, too_much.message, hint=too_much.hint,
@@ -162,7 +163,26 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.header_line, "front matter harus berisi pasangan kunci: nilai",
                     hint="contoh baris: title: \"Judul cerita\"")
         return None, None, lines
-    return _Parsed(path, split.body, split.body_line), doc, lines
+    for value in doc.hidden:
+        line = value.position.line + split.header_line - 1
+        message, hint = invisible.describe(list(value.chars))
+        diags.warning(path, line, message, column=value.position.column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return _Parsed(path, body, split.body_line), doc, lines
+
+
+def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
+                  diags: Diagnostics) -> str:
+    """The body without invisible characters; the bidi and control ones are warned about."""
+    by_line: dict[int, list[invisible.Hidden]] = {}
+    for hidden in invisible.find(split.body):
+        by_line.setdefault(hidden.line, []).append(hidden)
+    for body_line, found in by_line.items():  # one warning per line
+        line = split.body_line + body_line - 1
+        message, hint = invisible.describe(found)
+        diags.warning(path, line, message, column=found[0].column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return invisible.remove(split.body)
 
 
 def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:

@@ -23,6 +23,26 @@ class ThemeError(Exception):
     """A template failed; carries the located diagnostic text."""
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process (the dev server, the tests):
+    compiling the theme took most of a small site's build. Jinja checks each entry against
+    the sha1 of the template's source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.entries.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.entries[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
 def make_environment(chain: tuple[ThemeDir, ...], dates: Mapping[str, DateFormatter],
                      language: str, asset_url: Callable[[str], str]) -> jinja2.Environment:
     """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme.
@@ -41,6 +61,7 @@ def make_environment(chain: tuple[ThemeDir, ...], dates: Mapping[str, DateFormat
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_BYTECODE,
     )
 
     def formatter(context: jinja2.runtime.Context) -> DateFormatter:
