@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from generator import urls
 from generator.config import load_config
 from generator.content import discover, load_content
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
+from generator.publish.feeds import publish_feeds
+from generator.publish.images import share_images
+from generator.publish.indexnow import indexnow_files
 from generator.publish.search import search_index
+from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
 
@@ -56,7 +62,8 @@ class BuildResult:
             return f"{value:,}".replace(",", ".")
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
-        return (f"{num(len(site.stories))} cerita, {num(len(site.regions))} wilayah, "
+        translated = f" (+{num(len(site.translations))} terjemahan)" if site.translations else ""
+        return (f"{num(len(site.stories))} cerita{translated}, {num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
 
 
@@ -98,22 +105,77 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 4. Render pages and publish the other outputs
     pages = render_pages(site, root, diags, options.progress)
-    outputs = [*pages, *copy_assets(site, root), *search_index(site, pages)]
-    _check_collisions(outputs, diags)
+    outputs = [*pages, *copy_assets(site, root)]
+    outputs += search_index(site, pages)  # pagefind/: the story pages, site language only
+    outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
+    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
+    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
+    _check_collisions(outputs, _sources(site), diags)
     stop_if_failed()
     outputs.sort(key=lambda o: o.path)
     return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
                        seconds=time.perf_counter() - started)
 
 
-def _check_collisions(outputs: list[Output], diags: Diagnostics) -> None:
-    """Two outputs for one path (e.g. content/static/index.html vs the home page)."""
-    seen: set[str] = set()
-    for output in outputs:
-        key = output.path.casefold()
-        if key in seen:
-            diags.error("content/static/", 0,
-                        f"dua berkas keluaran memakai alamat yang sama: {output.path}",
-                        hint="ganti nama berkas di content/static/ atau slug halaman")
-        seen.add(key)
+def _sources(site: Site) -> dict[str, list[str]]:
+    """Output path → the content files it is made from (none: a file kabar makes itself)."""
+    found: dict[str, list[str]] = {}
 
+    def add(url: str, source: str) -> None:
+        owners = found.setdefault(urls.output_path(url), [])
+        if source not in owners:
+            owners.append(source)
+
+    for story in site.stories:
+        add(story.url, story.path)
+        add(urls.share_card(story.url), story.path)
+        for asset in story.body.assets:
+            add(asset.url, asset.source)
+    for page in site.pages:
+        add(page.url, page.path)
+        for asset in page.body.assets:
+            add(asset.url, asset.source)
+    for asset in site.assets:
+        add(asset.url, asset.source)
+    return found
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _url_key(path: str) -> str:
+    """Paths that one file system may store as one file: case-insensitive (Windows, macOS)
+    or normalisation-insensitive (macOS: 'café' typed as é or as e + ◌́)."""
+    return _nfc(_nfc(path).casefold())
+
+
+def _check_collisions(outputs: list[Output], sources: dict[str, list[str]],
+                      diags: Diagnostics) -> None:
+    """Two outputs for one path (content/static/index.html vs the home page), or for two
+    paths that differ only by case or Unicode normalisation (Foto.png vs foto.png)."""
+    seen: dict[str, str] = {}
+    for output in outputs:
+        key = _url_key(output.path)
+        if key not in seen:
+            seen[key] = output.path
+            continue
+        other = seen[key]
+        made = f"berkas buatan kabar /{output.path}"
+        if other == output.path:
+            first, second = [*sources.get(output.path, []), made, made][:2]
+            diags.error(first if first != made else second, 0,
+                        f"dua berkas keluaran memakai alamat yang sama: {output.path} "
+                        f"(dari {first} dan {second})",
+                        hint="ganti nama salah satu berkas, atau beri slug lain")
+        else:
+            theirs, mine = (next(iter(sources.get(p, [])), f"berkas buatan kabar /{p}")
+                            for p in (other, output.path))
+            diags.error(mine if output.path in sources else theirs, 0,
+                        f"alamat /{other} (dari {theirs}) dan /{output.path} (dari {mine}) "
+                        + ("hanya beda huruf besar/kecil" if _nfc(other) != _nfc(output.path)
+                           else "tampak sama tetapi ditulis dengan bentuk Unicode berbeda "
+                           "(misalnya é sebagai satu huruf, atau e lalu tanda aksen)"),
+                        hint="di server atau komputer yang tidak membedakannya, yang satu "
+                        "menimpa yang lain; ganti nama salah satu berkas")

@@ -8,13 +8,14 @@ says so.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator import __version__, scaffold
+from generator import __version__, audit, dev, ping, scaffold
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
 from generator.progress import Progress
@@ -70,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
     p.set_defaults(run=_cmd_check)
 
+    p = sub.add_parser("serve", help="pratinjau di peramban: dibangun ulang setiap kali disimpan")
+    root_option(p)
+    p.add_argument("--host", default="127.0.0.1",
+                   help="alamat yang didengarkan (bawaan: 127.0.0.1, hanya komputer ini)")
+    p.add_argument("--port", type=_port, default=8000, help="port (bawaan: 8000; 0: bebas)")
+    p.add_argument("--drafts", action="store_true",
+                   help="selalu aktif pada serve: draf dan review tampil dengan label, noindex")
+    p.set_defaults(run=_cmd_serve)
+
     p = sub.add_parser("new", help="buat berkas cerita baru")
     root_option(p)
     p.add_argument("title", help="judul cerita, dalam tanda kutip")
@@ -81,7 +91,49 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="buat portal baru yang siap dibangun")
     p.add_argument("directory", type=Path, help="folder baru untuk portal")
     p.set_defaults(run=_cmd_init)
+
+    p = sub.add_parser(
+        "ping", help="kabari mesin pencari (IndexNow) halaman yang baru atau berubah",
+        description="Mengirim ke IndexNow alamat halaman yang baru atau berubah sejak ping "
+        "terakhir yang berhasil (yang dihapus tidak dikirim). Jalankan setelah hasil build "
+        "terbit di server: mesin pencari membaca berkas kunci dari situs Anda.")
+    root_option(p)
+    p.add_argument("--output", type=Path, default=None, help="folder hasil (bawaan: output/)")
+    p.add_argument("--previous", "--since", dest="previous", metavar="MANIFEST", default=None,
+                   help="manifest pembanding: berkas atau URL (misalnya https://situs/"
+                   ".well-known/kabar-manifest.json); bawaan: catatan ping terakhir di "
+                   f"{ping.STATE_FILE.as_posix()}")
+    p.add_argument("--dry-run", action="store_true",
+                   help="tampilkan alamat yang akan dikirim tanpa mengirim apa pun")
+    p.set_defaults(run=_cmd_ping)
+
+    p = sub.add_parser(
+        "audit", help="periksa hasil build: tautan rusak, judul ganda, alt, kata kunci",
+        description="Memeriksa hasil build di output/: tautan internal rusak, judul dan "
+        "deskripsi ganda, panjang judul ({}-{} karakter) dan deskripsi ({}-{}), gambar tanpa "
+        "alt, halaman yatim, halaman berat, dan jangkauan kata kunci (keywords) setiap "
+        "wilayah: di berapa halaman kata itu ada di judul, h1, alamat atau deskripsi, apakah "
+        "ada di judul/h1 hub wilayahnya, dan berapa halaman lain yang menautkan hub itu. "
+        "Saran audit mengikuti kebijakan spam Google: jangkauan datang dari cerita yang "
+        "berbeda dan nyata tentang setiap tempat, bukan dari halaman pintu (doorway) "
+        "bertemplat atau kata kunci yang ditumpuk.".format(*audit.TITLE_RANGE,
+                                                          *audit.DESCRIPTION_RANGE))
+    root_option(p)
+    p.add_argument("--output", type=Path, default=None, help="folder hasil (bawaan: output/)")
+    p.add_argument("--json", action="store_true", help="laporan JSON untuk mesin")
+    p.add_argument("--strict", action="store_true",
+                   help="keluar dengan kode 1 bila ada kesalahan (tautan rusak, judul ganda, "
+                   "gambar tanpa alt)")
+    p.add_argument("--max-kb", type=int, default=audit.HEAVY_KB, metavar="KB",
+                   help=f"batas berat HTML satu halaman (bawaan: {audit.HEAVY_KB})")
+    p.set_defaults(run=_cmd_audit)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"port harus angka 0-65535, bukan '{text}'")
+    return int(text)
 
 
 def _print_diagnostics(diags: Diagnostics) -> None:
@@ -110,13 +162,30 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     except (OutputError, OSError) as exc:
-        print(f"{out}: error: tidak bisa menulis hasil: {exc}", file=sys.stderr)
+        print(f"{out}: error: tidak bisa menulis hasil: {_why(exc)}", file=sys.stderr)
         print("  hint: periksa izin tulis dan ruang disk; folder output/ lama tidak diubah",
               file=sys.stderr)
         return EXIT_ERRORS
     _print_diagnostics(result.diagnostics)
     print(result.summary(files))
     return EXIT_OK
+
+
+#: What the usual write failures mean, in the operator's words.
+_WRITE_ERRORS = {
+    errno.ENOSPC: "disk penuh",
+    errno.EDQUOT: "kuota disk habis",
+    errno.EFBIG: "berkas melebihi batas ukuran yang diizinkan sistem",
+    errno.EROFS: "folder hanya-baca (read-only)",
+    errno.EACCES: "tidak ada izin tulis",
+    errno.EPERM: "tidak diizinkan menulis",
+}
+
+
+def _why(exc: Exception) -> str:
+    """`disk penuh ([Errno 28] No space left on device: '…')`: plain words first."""
+    words = _WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
+    return f"{words} ({exc})" if words else str(exc)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -126,9 +195,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     _print_diagnostics(result.diagnostics)
-    print(f"ok: {len(result.site.stories)} cerita diperiksa, "
+    print(f"ok: {len(result.site.all_stories)} cerita diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan")
     return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    return dev.serve(args.root, host=args.host, port=args.port)
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -151,3 +224,42 @@ def _cmd_init(args: argparse.Namespace) -> int:
     print(f"portal baru dibuat di {args.directory}. Langkah berikut:\n"
           f"  cd {args.directory}\n  kabar build")
     return EXIT_OK
+
+
+def _cmd_ping(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    out: Path = args.output if args.output is not None else root / "output"
+    diags = Diagnostics()
+    plan = ping.plan(root, out, diags, previous=args.previous)
+    if plan is None:
+        _print_diagnostics(diags)
+        return EXIT_ERRORS
+    if not plan.urls:
+        print("tidak ada halaman baru atau berubah; tidak ada yang dikirim")
+        return EXIT_OK
+    count = len(ping.batches(plan.urls))
+    first = " (ping pertama: semua halaman)" if plan.first else ""
+    if args.dry_run:
+        print("\n".join(plan.urls))
+        print(f"uji coba: {len(plan.urls)} alamat{first} akan dikirim ke {plan.endpoint} "
+              f"dalam {count} kiriman; tidak ada yang dikirim")
+        return EXIT_OK
+    sent = ping.send(plan, root, diags)
+    _print_diagnostics(diags)
+    if sent is None:
+        return EXIT_ERRORS
+    print(f"terkirim: {sent.urls} alamat baru atau berubah{first} ke {plan.endpoint} "
+          f"dalam {sent.batches} kiriman")
+    return EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    out: Path = args.output if args.output is not None else root / "output"
+    diags = Diagnostics()
+    report = audit.audit(root, out, diags, max_kb=args.max_kb)
+    if report is None:
+        _print_diagnostics(diags)
+        return EXIT_ERRORS
+    print(audit.to_json(report) if args.json else audit.to_text(report, out.as_posix()))
+    return EXIT_ERRORS if args.strict and report.errors else EXIT_OK

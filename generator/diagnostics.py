@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from generator import invisible
+
 Severity = Literal["error", "warning"]
 
 #: At most this many diagnostics are printed; the rest are counted (Hugo caps at 50).
@@ -43,7 +45,9 @@ class Diagnostic:
             text += f"\n  hint: {self.hint}"
         if self.source_line.strip():
             text += f"\n  | {self.source_line.rstrip()}"
-        return text
+        # Quoted values and source lines are the operator's text: a terminal escape or a
+        # bidi mark in them must not recolour, clear or reorder the terminal or CI log.
+        return invisible.visible(text)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.message)

@@ -79,6 +79,8 @@ class StoryMeta:
     slug: str
     source: Source | None
     status: Status
+    lang: str  # `id` | `en`: the site language unless front matter says `lang:`
+    translation_key: str  # "" for none; stories sharing one are versions of each other
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,7 +135,10 @@ class Site:
 
     config: SiteConfig
     build_time: datetime
-    stories: tuple[Story, ...]  # newest first, then by URL
+    stories: tuple[Story, ...]  # in the site language: every list shows these; newest first
+    translations: tuple[Story, ...]  # in other languages: their own pages and feeds only
+    versions: Mapping[str, tuple[Story, ...]]  # translation key → its versions (≥ 2), the
+    #                                            site language first, then by language
     pages: tuple[Page, ...]
     regions: Mapping[str, Region]  # in site.yaml order, depth first
     categories: Mapping[str, CategoryConfig]
@@ -146,6 +151,16 @@ class Site:
     by_year: Mapping[int, tuple[Story, ...]]
     by_month: Mapping[tuple[int, int], tuple[Story, ...]]
     assets: tuple[Asset, ...]  # content files to copy (story images, content/static)
+
+    @property
+    def all_stories(self) -> tuple[Story, ...]:
+        """Every story this build publishes a page for: the site language's, then the rest."""
+        return self.stories + self.translations
+
+    def versions_of(self, story: Story) -> tuple[Story, ...]:
+        """All versions of `story` (itself included), or () when it has no translation."""
+        return self.versions.get(story.meta.translation_key, ()) \
+            if story.meta.translation_key else ()
 
 
 @dataclass(frozen=True, slots=True)

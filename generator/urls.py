@@ -7,9 +7,11 @@ import re
 import unicodedata
 from datetime import datetime
 
-#: First path segments the generator uses itself; a static page may not take them.
+#: First path segments the generator uses itself; a static page may not take them. The
+#: language codes are among them: stories in a language other than the site's live there.
 RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
-                      "assets", "cari", "feed", "pagefind", "404.html"})
+                      "assets", "cari", "feed", "pagefind", "sitemaps", "404.html", "id",
+                      "en"})
 MAX_SLUG = 80
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -32,8 +34,17 @@ def home() -> str:
     return "/"
 
 
-def story(date: datetime, slug: str) -> str:
-    return f"/berita/{date.year:04d}/{slug}/"
+def story(date: datetime, slug: str, lang: str = "") -> str:
+    """`/berita/2024/x/`; a story in another language than the site's: `/en/berita/2024/x/`.
+
+    `lang` is empty for the site language (its stories keep the address they always had).
+    """
+    return f"{language_home(lang) if lang else '/'}berita/{date.year:04d}/{slug}/"
+
+
+def language_home(lang: str) -> str:
+    """The folder of everything in a language other than the site's: `/en/` (its feeds)."""
+    return f"/{lang}/"
 
 
 def region(lineage: tuple[str, ...]) -> str:
@@ -97,14 +108,69 @@ def search_bundle() -> str:
     return "/pagefind/"
 
 
+def sitemap_index() -> str:
+    return "/sitemap.xml"
+
+
+def sitemap(name: str) -> str:
+    """A child sitemap of the index: `/sitemaps/berita-2024.xml`."""
+    return f"/sitemaps/{name}.xml"
+
+
+def news_sitemap() -> str:
+    return "/news-sitemap.xml"
+
+
+def robots() -> str:
+    return "/robots.txt"
+
+
+def indexnow_key_file(key: str) -> str:
+    """IndexNow's proof of ownership: the key, served at the site root as `/<key>.txt`."""
+    return f"/{key}.txt"
+
+
+def kabar_manifest() -> str:
+    """Every indexable page and the hash of its bytes, for `kabar ping`."""
+    return "/.well-known/kabar-manifest.json"
+
+
+def rss_feed(list_url: str = "/") -> str:
+    """The RSS 2.0 feed of the list page at `list_url`: `/feed.xml`, `/kategori/x/feed.xml`."""
+    return f"{list_url}feed.xml"
+
+
+def atom_feed(list_url: str = "/") -> str:
+    """The Atom feed of the list page at `list_url`: `/atom.xml`, `/kategori/x/atom.xml`."""
+    return f"{list_url}atom.xml"
+
+
 def paginated(first_page_url: str, number: int) -> str:
     """`/wilayah/x/` for page 1, `/wilayah/x/page/2/` after it."""
     return first_page_url if number == 1 else f"{first_page_url}page/{number}/"
 
 
+#: Pixel size of a story's share card (the 1.91:1 of Open Graph and X cards).
+SHARE_CARD_SIZE = (1200, 630)
+#: Widths of the smaller WebP copies of a story image offered in `srcset`.
+IMAGE_WIDTHS = (480, 960, 1600)
+
+
 def share_card(story_url: str) -> str:
     """The 1200x630 share image of a story, published beside its page."""
     return f"{story_url}kartu.jpg"
+
+
+def image_variants(image_url: str, width: int | None) -> tuple[tuple[int, str], ...]:
+    """(width, URL) of each smaller WebP copy of a story image: `foto.jpg` → `foto-480.webp`.
+
+    Only widths below the original's (never upscaled); none when the width is unknown, or
+    for a GIF (the copy would lose its animation). Pages and the publisher both ask here.
+    """
+    stem, suffix = posixpath.splitext(image_url)
+    if width is None or suffix.lower() == ".gif":
+        return ()
+    return tuple((w, f"{stem}-{w}.webp") for w in IMAGE_WIDTHS if w < width)
 
 
 def asset(name: str) -> str:
@@ -126,6 +192,15 @@ def output_path(url: str) -> str:
     if url.endswith("/"):
         return posixpath.join(path, "index.html") if path and path != "." else "index.html"
     return path
+
+
+def page_url(path: str) -> str:
+    """The URL an output file is served at; the inverse of `output_path` for pages."""
+    if path == "index.html":
+        return "/"
+    if path.endswith("/index.html"):
+        return "/" + path.removesuffix("index.html")
+    return "/" + path
 
 
 def absolute(base_url: str, url: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import textwrap
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ import pytest
 from generator.build import BuildOptions, BuildResult, build
 from generator.writer import write
 
-pytest_plugins = ["conftest_golden"]
+pytest_plugins = ["conftest_golden", "reliability"]
 
 REPO = Path(__file__).resolve().parents[1]
 #: Fixed build time for every test build: 2026-11-20 00:00 UTC.
@@ -102,24 +101,6 @@ def make_site(tmp_path: Path) -> SiteMaker:
     return make
 
 
-#: Files of the Pagefind index that are not byte-stable between builds (pagefind 1.5.2).
-#: Pagefind writes each filter's values, and the list of filters in pagefind.<hash>.pf_meta,
-#: in the iteration order of a Rust HashMap, which is seeded at random in every run
-#: (Pagefind/pagefind#638: "filter/metadata indexes" still change). So the filter files'
-#: bytes and names, the meta file's bytes and name and pagefind-entry.json (which names it)
-#: differ from build to build while saying the same thing. The fragments (one per story),
-#: the word index chunks, pagefind.js, the worker and the wasm files are byte-stable and
-#: stay in every byte-for-byte comparison.
-UNSTABLE_SEARCH_FILES = re.compile(
-    r"pagefind/(filter/[^/]+\.pf_filter|pagefind\.[^/]+\.pf_meta|pagefind-entry\.json)")
-
-
-def stable(files: dict[str, bytes]) -> dict[str, bytes]:
-    """`files` without UNSTABLE_SEARCH_FILES, for byte-for-byte comparisons of builds."""
-    return {name: data for name, data in files.items()
-            if not UNSTABLE_SEARCH_FILES.fullmatch(name)}
-
-
 def build_site(root: Path, **options: object) -> BuildResult:
     """Build in memory with the fixed build time."""
     return build(root, BuildOptions(build_time=BUILD_TIME, **options))  # type: ignore[arg-type]
@@ -130,19 +111,25 @@ def outputs(result: BuildResult) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def example_output(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The repository's example portal, built once per session into a temporary output/."""
-    out = tmp_path_factory.mktemp("example") / "output"
+def example_result() -> BuildResult:
+    """The repository's example portal, built once per session in memory (site and outputs)."""
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
     try:
-        result = build(REPO, BuildOptions(build_time=BUILD_TIME))
+        return build(REPO, BuildOptions(build_time=BUILD_TIME))
     finally:
         if old is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = old
-    write(result.outputs, out)
+
+
+@pytest.fixture(scope="session")
+def example_output(tmp_path_factory: pytest.TempPathFactory,
+                   example_result: BuildResult) -> Iterator[Path]:
+    """The example portal (`example_result`) written into a temporary output/."""
+    out = tmp_path_factory.mktemp("example") / "output"
+    write(example_result.outputs, out)
     yield out
     shutil.rmtree(out, ignore_errors=True)
 

@@ -11,12 +11,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # Which parts of the package each part may import. Imports point down the layers;
 # siblings (content/structure, render/publish) never import each other.
 ALLOWED: dict[str, set[str]] = {
-    "diagnostics": set(),
+    "diagnostics": {"invisible"},
+    "invisible": set(),  # which characters hide or reorder text (layer 0, stdlib only)
     "config.schema": set(),
     "model": {"config.schema"},
     "urls": set(),
-    "config": {"config.schema", "diagnostics"},
-    "content": {"config", "config.schema", "diagnostics", "model", "urls"},
+    "config": {"config.schema", "diagnostics", "invisible"},
+    "content": {"config", "config.schema", "diagnostics", "invisible", "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
     "render": {"config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "publish": {"config", "config.schema", "diagnostics", "model", "urls", "structure"},
@@ -24,9 +25,15 @@ ALLOWED: dict[str, set[str]] = {
     "build": {"config", "config.schema", "content", "diagnostics", "model", "urls",
               "structure", "render", "publish"},
     "scaffold": {"build", "config", "config.schema", "diagnostics", "urls"},
+    # kabar ping: reads the built manifest (publish.indexnow's format), posts to IndexNow.
+    "ping": {"", "config", "config.schema", "diagnostics", "urls", "publish"},
+    # kabar audit: reads the built output/ and site.yaml.
+    "audit": {"config", "config.schema", "diagnostics", "urls"},
     "progress": set(),
-    "cli": {"", "build", "writer", "scaffold", "diagnostics", "config", "config.schema",
-            "progress"},
+    # Layer 6, beside cli: the dev server. Only cli imports it.
+    "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
+    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "diagnostics", "config",
+            "config.schema", "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }
@@ -36,7 +43,7 @@ LIBRARIES: dict[str, set[str]] = {
     "yaml": {"config.yamlsource"},
     "markdown": {"content.markdown"},
     "nh3": {"content.sanitize"},
-    "PIL": {"content.images"},
+    "PIL": {"content.images", "publish.cards", "publish.variants"},
     "jinja2": {"render.templates"},
     "babel": {"render.dates"},
     "feedgen": {"publish.feeds"},

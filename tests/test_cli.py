@@ -165,3 +165,14 @@ def test_console_script_and_module_entry_points() -> None:
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True,
                             check=False)
     assert result.stdout == module.stdout
+
+
+def test_a_new_portal_has_no_broken_links(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`kabar init` then `kabar build`: the audit finds no error (e.g. the favicon exists)."""
+    portal = tmp_path / "baru"
+    assert _run(capsys, "init", str(portal))[0] == 0
+    assert _run(capsys, "build", "--root", str(portal))[0] == 0
+    code, out, err = _run(capsys, "audit", "--root", str(portal), "--strict")
+    assert code == 0, out + err
+    assert (portal / "output/favicon.png").is_file()

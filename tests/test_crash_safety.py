@@ -11,20 +11,19 @@ leaves output/ untouched and says so without a traceback.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SOURCE_DATE_EPOCH, UNSTABLE_SEARCH_FILES
+from conftest import REPO, SOURCE_DATE_EPOCH
 
 KILLS = 8
 #: A small portal (builds in a fraction of a second) for the tests that need no timing.
@@ -52,30 +51,8 @@ Snapshot = dict[str, str]  # output-relative path -> sha256
 
 
 def snapshot(out: Path) -> Snapshot:
-    """Every file's hash; Pagefind's filter and meta files, whose bytes differ between two
-    builds of the same content (conftest.UNSTABLE_SEARCH_FILES), by their number and by
-    whether they are one index: the entry names the meta file, which names every filter."""
-    files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in sorted(out.rglob("*")) if p.is_file()}
-    unstable = [name for name in files if UNSTABLE_SEARCH_FILES.fullmatch(name)]
-    for name in unstable:
-        del files[name]
-    if unstable:
-        files["(pagefind filter and meta files)"] = f"{len(unstable)}, {_one_index(out)}"
-    return files
-
-
-def _one_index(out: Path) -> str:
-    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_bytes())
-    [language] = entry["languages"].values()
-    meta_hash = language["hash"]
-    meta_file = out / "pagefind" / f"pagefind.{meta_hash}.pf_meta"
-    if not meta_file.is_file():
-        return f"the entry names a missing {meta_file.name}"
-    meta = gzip.decompress(meta_file.read_bytes())
-    strays = [p.name for p in (out / "pagefind" / "filter").iterdir()
-              if p.name.removesuffix(".pf_filter").encode() not in meta]
-    return f"filters not in the meta file: {strays}" if strays else "consistent"
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def cli(root: Path, out: Path) -> list[str]:
@@ -173,8 +150,8 @@ def describe(actual: Snapshot, wanted: Snapshot) -> str:
 
 
 @pytest.mark.slow
-def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
-                                                           tmp_path: Path) -> None:
+def test_killed_builds_leave_old_or_new_output_never_a_mix(
+        portal: Portal, tmp_path: Path, reliability: Callable[[str, list[str]], None]) -> None:
     out = tmp_path / "site" / "output"
     portal.set_state(new=False)
     first = run_cli(portal.root, out)
@@ -193,12 +170,16 @@ def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
     outcomes: list[str] = []
     state = True  # what out/ holds now
     hit_write_phase = False
+    lost = mixed = 0
     for delay, after_staging in kills:
         target = not state
         portal.set_state(new=target)
         finished = kill_after(portal, out, delay, writing=after_staging)
         assert out.is_dir(), f"output folder missing after a kill at {delay:.3f}s"
         now = snapshot(out)
+        lost += min(len(snapshots[state].keys() - now.keys()),
+                    len(snapshots[target].keys() - now.keys()))
+        mixed += now not in (snapshots[state], snapshots[target])
         if now == snapshots[target]:
             state = target
             outcome = "new"
@@ -214,6 +195,8 @@ def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
                         f"{'+leftovers' if leftovers(out) else ''}")
     print("kills:", ", ".join(outcomes), f"(write phase {phase:.2f}s of {total:.2f}s)")
     assert hit_write_phase, f"no kill landed while the build was writing: {outcomes}"
+    reliability("crash", ["SIGKILL at random moments of `kabar build` (example portal)",
+                          f"{len(kills)} kills", str(lost), str(mixed), "0"])
 
     # Whatever the kills left behind, the next normal build works and cleans up.
     portal.set_state(new=True)

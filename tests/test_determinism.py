@@ -4,10 +4,6 @@ The example portal is built twice in memory, once more from a copy at another pa
 created in reverse order, so directory listings differ), and twice through the real CLI in
 subprocesses with different PYTHONHASHSEED and TZ. Every byte of every output must agree,
 and the tree `kabar build` writes must be exactly the in-memory outputs plus the marker.
-
-One exception, documented at conftest.UNSTABLE_SEARCH_FILES: Pagefind (1.5.2) writes its
-filter files and its meta file in a random HashMap order, so those few files under
-/pagefind/ (not the fragments, word index, pagefind.js or wasm) are compared by count only.
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SOURCE_DATE_EPOCH, UNSTABLE_SEARCH_FILES, build_site, outputs, stable
+from conftest import REPO, SOURCE_DATE_EPOCH, build_site, outputs
 
 from generator.writer import MARKER
 
@@ -32,16 +28,8 @@ def read_tree(folder: Path) -> dict[str, bytes]:
 
 
 def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
-    """Names present in only one of the two, or with different bytes (first 20).
-
-    Pagefind's unstable files (see the module docstring) only have to be as many.
-    """
-    unstable_a = [n for n in a if UNSTABLE_SEARCH_FILES.fullmatch(n)]
-    unstable_b = [n for n in b if UNSTABLE_SEARCH_FILES.fullmatch(n)]
-    a, b = stable(a), stable(b)
+    """Names present in only one of the two, or with different bytes (first 20)."""
     names = sorted((a.keys() ^ b.keys()) | {n for n in a.keys() & b.keys() if a[n] != b[n]})
-    if len(unstable_a) != len(unstable_b):
-        names.insert(0, f"pagefind filter/meta files: {len(unstable_a)} vs {len(unstable_b)}")
     return names[:20]
 
 
@@ -61,7 +49,7 @@ def example() -> dict[str, bytes]:
 
 def test_two_in_memory_builds_are_identical(example: dict[str, bytes]) -> None:
     again = outputs(build_site(REPO))
-    assert list(stable(again)) == list(stable(example)), "outputs came out in a different order"
+    assert list(again) == list(example), "outputs came out in a different order"
     assert not differences(example, again), differences(example, again)
 
 
@@ -102,19 +90,3 @@ def test_cli_writes_exactly_the_in_memory_outputs(example: dict[str, bytes], tmp
     assert not diff, f"CLI output (PYTHONHASHSEED={hash_seed}, TZ={zone}) differs: {diff}"
     leftovers = [p.name for p in out.parent.iterdir() if p.name != out.name]
     assert not leftovers, f"staging leftovers beside the output: {leftovers}"
-
-
-def test_only_the_search_index_filter_and_meta_files_are_left_out(
-        example: dict[str, bytes]) -> None:
-    """The exception for Pagefind stays narrow: its bulk is compared byte for byte."""
-    kept = {n for n in stable(example) if n.startswith("pagefind/")}
-    left_out = sorted(set(example) - set(stable(example)))
-    assert sum(n.startswith("pagefind/fragment/") for n in kept) == 36  # one per story
-    assert any(n.startswith("pagefind/index/") for n in kept)
-    assert {"pagefind/pagefind.js", "pagefind/pagefind-worker.js",
-            "pagefind/wasm.id.pagefind"} <= kept
-    # kabupaten, kecamatan, desa, kategori, tahun, penulis: one filter file each
-    assert sum(n.startswith("pagefind/filter/") for n in left_out) == 6
-    others = [n for n in left_out if not n.startswith("pagefind/filter/")]
-    assert len(others) == 2 and others[0] == "pagefind/pagefind-entry.json"
-    assert others[1].startswith("pagefind/pagefind.id_") and others[1].endswith(".pf_meta")

@@ -1,14 +1,19 @@
-"""Lighthouse (mobile) scores of representative pages of the built example portal."""
+"""Lighthouse (mobile) scores of representative pages of the built example portal.
+
+The pages are served by a real nginx with the shipped configuration (deploy/nginx/), so the
+audits see the production headers: Content-Security-Policy (a violation is a console error,
+which costs best-practices points), caching, compression.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from externals import failing_audits, run_lighthouse, serve_directory
+from externals import failing_audits, run_lighthouse
+from nginx import serve_nginx
+from portal_pages import PAGES
 
 # Category id -> minimum score (0..100). Performance is measured with simulated mobile
 # throttling, which is a model rather than a stopwatch, hence the small allowance.
@@ -19,71 +24,11 @@ REQUIRED_SCORES: dict[str, float] = {
     "seo": 100,
 }
 
-STORY_HREF = re.compile(r"/berita/[^?#]+")
-KECAMATAN_HREF = re.compile(r"/wilayah/[^/?#]+/[^/?#]+/")
-
-
-class _HrefCollector(HTMLParser):
-    """Collect the ``href`` of every ``<a>`` element, in document order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record the element's href if it is a link."""
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.hrefs.append(href)
-
-
-def _first_link(page: Path, pattern: re.Pattern[str], what: str) -> str:
-    """Return the first ``<a href>`` in ``page`` that fully matches ``pattern``."""
-    if not page.is_file():
-        pytest.fail(f"cannot find a {what}: {page} does not exist", pytrace=False)
-    collector = _HrefCollector()
-    collector.feed(page.read_text(encoding="utf-8"))
-    collector.close()
-    for href in collector.hrefs:
-        # Full match: "/berita/" itself is the story index, not a story.
-        if pattern.fullmatch(href) and href != "/berita/":
-            return href
-    pytest.fail(f"no link to a {what} ({pattern.pattern}) in {page}", pytrace=False)
-
-
-def _home(root: Path) -> str:
-    """Return the path of the home page."""
-    return "/"
-
-
-def _story(root: Path) -> str:
-    """Return the path of the first story linked from the home page."""
-    return _first_link(root / "index.html", STORY_HREF, "story page")
-
-
-def _kecamatan(root: Path) -> str:
-    """Return the path of the first kecamatan hub linked from the wilayah index."""
-    return _first_link(root / "wilayah" / "index.html", KECAMATAN_HREF, "kecamatan hub")
-
-
-def _search(root: Path) -> str:
-    """Return the search page with a query, which runs on load (Pagefind, results, images)."""
-    return "/cari/?q=Seranau"
-
-
-PAGES: dict[str, Callable[[Path], str]] = {
-    "home": _home,
-    "story": _story,
-    "kecamatan": _kecamatan,
-    "search": _search,
-}
-
 
 @pytest.fixture(scope="module")
 def site_url(example_output: Path) -> Iterator[str]:
-    """Serve the example output for all Lighthouse runs of this module."""
-    with serve_directory(example_output) as base:
+    """Serve the example output through nginx for all Lighthouse runs of this module."""
+    with serve_nginx(example_output) as base:
         yield base
 
 

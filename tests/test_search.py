@@ -17,10 +17,11 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from conftest import build_site, outputs, stable, story_text
+import lxml.html
+from conftest import build_site, outputs, story_text
 
 from generator.model import Output
-from generator.publish.search import _index, search_index
+from generator.publish.search import _canonical, _cbor_dumps, _cbor_loads, _index, search_index
 
 SIGNATURE = b"pagefind_dcd"
 TITIAN = "/berita/2023/titian-kayu-di-seranau-diganti-jembatan-beton-anak-sekolah-lebih-aman/"
@@ -139,12 +140,51 @@ def test_drafts_are_never_indexed_and_titles_stay_text(make_site: Any) -> None:
                                "penulis": ["Rina"]}
 
 
+def test_filter_values_are_the_names_as_typed(make_site: Any) -> None:
+    """pagefind 1.5.2 decodes a filter value's entities twice; story.html escapes "&" once
+    more, so a name holding entity-like text is indexed as typed (not as <b> or a real
+    U+202E) and still matches the search page's option for it."""
+    from conftest import MINIMAL_SITE_YAML
+    tricky = "&lt;b&gt; R&D &amp; &#x202E;"
+    site_yaml = MINIMAL_SITE_YAML.replace("name: Kesehatan", f"name: '{tricky}'").replace(
+        "name: Satu", f"name: 'Satu {tricky}'").replace("name: Rina", f"name: 'Rina {tricky}'")
+    files = outputs(build_site(make_site({"site.yaml": site_yaml, **SITE_TWO_STORIES,
+                                          "content/stories/2024/satu.md": story_text()})))
+    page = fragments(files)["/berita/2024/posyandu-baru/"]
+    assert page["filters"] == {"kabupaten": ["Uji"], "kecamatan": [f"Satu {tricky}"],
+                               "kategori": [tricky], "penulis": [f"Rina {tricky}"],
+                               "tahun": ["2024"]}
+    options = lxml.html.fromstring(files["cari/index.html"]).xpath(
+        '//select[@name="kecamatan"]/option/@value')
+    assert f"Satu {tricky}" in options
+
+
 def test_the_index_follows_the_site_language(make_site: Any) -> None:
     from conftest import MINIMAL_SITE_YAML
     root = make_site({"site.yaml": MINIMAL_SITE_YAML + "language: en\n",
                       **SITE_TWO_STORIES})
     entry = json.loads(outputs(build_site(root))["pagefind/pagefind-entry.json"])
     assert list(entry["languages"]) == ["en"]
+
+
+def test_translations_stay_out_of_the_site_language_index(example_output: Path) -> None:
+    """English versions (/en/berita/…) are pages of their own but not search records: the
+    index is the site language's only (docs/architecture.md, "Translations"); their
+    Indonesian originals are found."""
+    files = tree(example_output)
+    english = {"/" + name.removesuffix("index.html") for name in files
+               if name.startswith("en/berita/") and name.endswith("/index.html")}
+    assert len(english) == 3
+    pages = fragments(files)
+    assert not english & set(pages)
+    assert not [url for url in pages if not url.startswith("/berita/")]
+    originals = [url for url in pages
+                 if re.search(rb'hreflang="en"', files[url.lstrip("/") + "index.html"])]
+    assert len(originals) == 3
+    entry = json.loads(files["pagefind/pagefind-entry.json"])
+    assert list(entry["languages"]) == ["id"]
+    assert not [n for n in files if n.startswith(("pagefind/wasm.en", "pagefind/pagefind.en_",
+                                                   "pagefind/fragment/en_"))]
 
 
 def test_the_index_does_not_depend_on_the_order_pages_arrive_in(make_site: Any) -> None:
@@ -154,14 +194,55 @@ def test_the_index_does_not_depend_on_the_order_pages_arrive_in(make_site: Any) 
         for i in range(8)}})
     result = build_site(root)
     pages = [o for o in result.outputs if o.path.endswith(".html")]
-    def files(index: list[Output]) -> dict[str, bytes]:  # byte-stable part, see conftest
-        return stable({o.path: o.data for o in index})
+    def files(index: list[Output]) -> dict[str, bytes]:
+        return {o.path: o.data for o in index}
 
     forward = files(search_index(result.site, pages))
     assert files(search_index(result.site, pages[::-1])) == forward
-    assert stable({o.path: o.data for o in result.outputs
-                   if o.path.startswith("pagefind/")}) == forward
+    assert {o.path: o.data for o in result.outputs if o.path.startswith("pagefind/")} == forward
     assert sum(name.startswith("pagefind/fragment/") for name in forward) == 9
+
+
+def test_the_filter_and_meta_files_are_put_in_order(make_site: Any) -> None:
+    """pagefind 1.5.2 writes filter values and the filter list in a random (HashMap) order:
+    two runs over the same pages differ. kabar sorts them and names them by content, so the
+    bundles are byte-identical, and the entry → meta → filter names still hold together."""
+    root = make_site({**SITE_TWO_STORIES, **{
+        f"content/stories/202{i % 3}/cerita-{i}.md": story_text(
+            f"Cerita Nomor {i}", date=f"202{i % 3}-01-{i + 1:02d}", region=region,
+            category=category, body=f"Paragraf {i} tentang air.\n")
+        for i, (region, category) in enumerate(
+            [("kec-satu", "kesehatan"), ("kec-dua", "pendidikan")] * 4)}})
+    result = build_site(root)
+    documents = [(s.url, o.data) for s in result.site.stories for o in result.outputs
+                 if o.path == s.url.lstrip("/") + "index.html"]
+    raw_runs = [asyncio.run(_index(documents, "id")) for _ in range(4)]
+    raw = [{name: data for name, data in run if name.endswith((".pf_filter", ".pf_meta"))}
+           for run in raw_runs]
+    assert any(run != raw[0] for run in raw), "pagefind's own order never varied"
+    canonical = [dict(_canonical(run)) for run in raw_runs]
+    assert all(run == canonical[0] for run in canonical)
+    # Sorted and consistent: the entry names the meta file, which names every filter file.
+    bundle = canonical[0]
+    entry = json.loads(bundle["pagefind-entry.json"])
+    meta = _cbor_loads(unpack(bundle[f"pagefind.{entry['languages']['id']['hash']}.pf_meta"]))
+    named = dict(meta[3])
+    assert list(named) == sorted(named) == ["kabupaten", "kategori", "kecamatan", "penulis",
+                                            "tahun"]
+    assert {f"filter/{h}.pf_filter" for h in named.values()} == {
+        n for n in bundle if n.startswith("filter/")}
+    kategori = _cbor_loads(unpack(bundle[f"filter/{named['kategori']}.pf_filter"]))
+    assert [value for value, _pages in kategori[1]] == ["Kesehatan", "Pendidikan"]
+    # kabar's CBOR writer gives back pagefind's own bytes for what it reads.
+    for name, data in raw_runs[0]:
+        if name.endswith((".pf_filter", ".pf_meta")):
+            assert _cbor_dumps(_cbor_loads(unpack(data))) == unpack(data), name
+
+
+def unpack(data: bytes) -> bytes:
+    raw = gzip.decompress(data)
+    assert raw.startswith(SIGNATURE)
+    return raw[len(SIGNATURE):]
 
 
 def test_many_pages_index_quickly_and_a_large_index_comes_back() -> None:
@@ -214,4 +295,6 @@ def test_a_portal_without_stories_has_no_index_and_says_so(make_site: Any) -> No
     assert not [name for name in files if name.startswith("pagefind/")]
     page = files["cari/index.html"].decode()
     assert "<p>Belum ada berita di sini.</p>" in page
-    assert "<script" not in page and 'id="pencarian"' not in page
+    # No script but the JSON-LD data block of every page
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="application/ld+json">']
+    assert 'id="pencarian"' not in page

@@ -47,8 +47,11 @@ class _Audit(HTMLParser):
         self.live: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # JSON-LD is a data block, never run; tests/test_seo.py checks nothing escapes it.
+        data_block = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        # search.js on /cari/ is the theme's own file, loaded from /assets/.
         theme_script = tag == "script" and (dict(attrs).get("src") or "").startswith("/assets/")
-        if tag in FORBIDDEN_TAGS and not theme_script:  # search.js on /cari/ is the theme's
+        if tag in FORBIDDEN_TAGS and not (data_block or theme_script):
             self.live.append(f"<{tag}>")
         if tag == "form" and not (dict(attrs).get("action") or "").startswith("/"):
             self.live.append("<form> to another host")  # only the theme's own search form
@@ -123,9 +126,11 @@ def test_payloads_in_every_field_land_inert(make_site: SiteMaker, tiny_png: byte
 def test_audit_detects_live_markup() -> None:
     """The auditor is not blind: it flags each kind of live markup."""
     audit = _Audit()
-    audit.feed('<script>x</script><a href=" JAVASCRIPT:x">a</a><b onclick="x">b</b>'
+    audit.feed('<script type="application/ld+json">{}</script>'
+               '<script>x</script><a href=" JAVASCRIPT:x">a</a><b onclick="x">b</b>'
                '<p style="width:expression(1)">p</p><svg></svg><form action="https://e"></form>'
+               '<script type="module">x</script>'
                '<script src="https://cdn.example/x.js"></script>'
                '<script type="module" src="/assets/search.0123456789.js"></script>')
     assert audit.live == ["<script>", "a[href= JAVASCRIPT:x]", "b[onclick]", "p[style]", "<svg>",
-                          "<form> to another host", "<script>"]
+                          "<form> to another host", "<script>", "<script>"]

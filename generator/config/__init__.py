@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from generator import invisible
 from generator.config import yamlsource
 from generator.config.schema import RegionConfig, RegionKind, SiteConfig
 from generator.config.validate import convert
@@ -17,6 +18,9 @@ __all__ = ["CONFIG_FILE", "SiteConfig", "load_config", "parse_config", "walk_reg
 CONFIG_FILE = "site.yaml"
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 THEME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+#: IndexNow keys: https://www.indexnow.org/documentation ("8 to 128 characters: a-z, A-Z,
+#: 0-9 and '-'").
+INDEXNOW_KEY_RE = re.compile(r"^[a-zA-Z0-9-]{8,128}$")
 MAX_REGION_DEPTH = 3
 #: The names a region may go by at each level of the tree; the first is the default.
 KINDS_BY_LEVEL: tuple[tuple[RegionKind, ...], ...] = (
@@ -59,6 +63,10 @@ def parse_config(text: str, diags: Diagnostics) -> SiteConfig | None:
         return None
     before = len(diags.errors)
     lines = text.splitlines()
+    for value in doc.hidden:
+        message, hint = invisible.describe(list(value.chars))
+        diags.warning(CONFIG_FILE, value.position.line, message, column=value.position.column,
+                      hint=hint, source_line=_line(text, value.position.line))
     config = convert(SiteConfig, doc, CONFIG_FILE, diags, lines=lines, guide="docs/config.md")
     if config is None or len(diags.errors) > before:
         return None
@@ -116,8 +124,12 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics,
     if not THEME_RE.match(config.theme):
         err(("theme",), f"nama tema '{config.theme}' tidak valid",
             "pakai nama folder di themes/, huruf kecil tanpa '/' atau '..'")
+    _check_indexnow(config, err)
     if not 1 <= config.per_page <= 100:
         err(("per_page",), "per_page harus antara 1 dan 100", "misalnya per_page: 10")
+    if not 1 <= config.feeds.limit <= 500:
+        err(("feeds", "limit"), "feeds.limit harus antara 1 dan 500",
+            "jumlah berita terbaru di setiap feed, misalnya limit: 20")
     if not config.regions:
         err(("regions",), "regions tidak boleh kosong", "tambahkan minimal satu kabupaten")
 
@@ -143,6 +155,22 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics,
             err(("operators", index, "region"),
                 f"wilayah '{operator.region}' untuk operator '{operator.id}' tidak ada di regions",
                 did_you_mean(operator.region, region_ids))
+
+
+def _check_indexnow(config: SiteConfig,
+                    report: Callable[[tuple[str | int, ...], str, str], None]) -> None:
+    key, endpoint = config.indexnow.key, config.indexnow.endpoint
+    if key and not INDEXNOW_KEY_RE.match(key):
+        problem = (f"panjangnya {len(key)} karakter" if not 8 <= len(key) <= 128 else
+                   "ada karakter selain huruf, angka dan '-'")
+        report(("indexnow", "key"),
+               f"indexnow.key harus 8 sampai 128 huruf, angka atau '-': {problem}",
+               "buat kunci acak, misalnya dengan: python3 -c \"import uuid; "
+               "print(uuid.uuid4().hex)\"")
+    if not re.match(r"^https?://[^\s/]+", endpoint):
+        report(("indexnow", "endpoint"),
+               "indexnow.endpoint: harus URL lengkap yang diawali https://",
+               "bawaan: https://api.indexnow.org/indexnow (hapus baris ini untuk memakainya)")
 
 
 def _check_id(value: str, path: tuple[str | int, ...], seen: set[str], what: str,

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+#: The languages kabar has UI strings and dates for (`language`, a story's `lang`).
+LANGUAGES: tuple[str, ...] = ("id", "en")
+
 #: What a region is called, by level: kabupaten/kota, kecamatan, desa/kelurahan.
 RegionKind = Literal["kabupaten", "kota", "kecamatan", "desa", "kelurahan"]
 
@@ -87,6 +90,26 @@ class OperatorConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IndexNowConfig:
+    """IndexNow: `kabar ping` tells Bing, Yandex, Naver, Seznam … which pages changed."""
+
+    key: str = doc("Your own IndexNow key: 8 to 128 letters, digits and '-'. The build "
+                   "publishes it at /<key>.txt. Empty: IndexNow off.", default="")
+    endpoint: str = doc("Where `kabar ping` sends the changed addresses.",
+                        default="https://api.indexnow.org/indexnow")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedsConfig:
+    """RSS and Atom feeds of the portal, of every region, category, operator and tag."""
+
+    limit: int = doc("Newest stories in each feed.", default=20)
+    full_content: bool = doc("Put the whole story in feeds (true) or only its summary (false).",
+                             default=False)
+    tags: bool = doc("Publish a feed for every tag as well.", default=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LimitsConfig:
     """Size limits that keep one file from stalling or bloating a build."""
 
@@ -105,17 +128,23 @@ class SiteConfig:
     tagline: str = doc("One line under the title and in the home page description.", default="")
     base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.",
                         example="base_url: https://kabar.kotimkab.go.id")
-    language: Literal["id", "en"] = doc("Language of the UI strings and dates.", default="id")
+    language: Literal["id", "en"] = doc("Language of the UI strings and dates, and of "
+                                        "every list page. "
+                                        "Stories in another language (front matter `lang`) "
+                                        "live under /<lang>/.", default="id")
     timezone: str = doc("IANA zone for dates without an offset: Asia/Jakarta (WIB), "
                         "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
                         default="Asia/Jakarta")
     # doc() returns a dataclasses.field, which ruff cannot see.
     organisation: Organisation = doc("The office behind the portal.")  # noqa: RUF009
     social: Social = doc("Social media accounts.", default_factory=Social)  # noqa: RUF009
+    indexnow: IndexNowConfig = doc(  # noqa: RUF009
+        "IndexNow key for `kabar ping`.", default_factory=IndexNowConfig)
     regions: tuple[RegionConfig, ...] = doc("The region tree, kabupaten first.")
     categories: tuple[CategoryConfig, ...] = doc("The categories stories are filed under.")
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
+    feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",
                      default="default")
     limits: LimitsConfig = doc("Size limits per story and image.",  # noqa: RUF009

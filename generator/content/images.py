@@ -21,6 +21,9 @@ def dimensions(path: Path) -> tuple[int, int] | None:
             # A huge image is a size problem reported elsewhere, not a crash here.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
+                # Browsers show a photo upright by its EXIF orientation; 5-8 turn it a quarter.
+                if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                    return int(image.height), int(image.width)
                 return int(image.width), int(image.height)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None

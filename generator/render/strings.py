@@ -109,6 +109,12 @@ STRINGS: dict[str, dict[str, str]] = {
             "Pilih wilayah untuk membaca kabar dari setiap kabupaten, kecamatan, dan desa."
         ),
         "archives_intro": "Semua berita menurut tahun dan bulan terbit.",
+        "feeds": "Berlangganan",
+        # Translations: `read_in` invites a reader of another version to this language, so
+        # it is written in this language (the link carries lang="…" and hreflang="…").
+        "language_name": "Bahasa Indonesia",
+        "read_in": "Baca dalam bahasa Indonesia",
+        "other_languages": "Bahasa lain",
         # Errors
         "not_found": "Halaman tidak ditemukan",
         "not_found_text": "Maaf, halaman yang Anda cari tidak ada atau sudah dipindahkan.",
@@ -219,6 +225,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "and": "and",
         "regions_intro": "Choose a region to read the news of every regency, district and village.",
         "archives_intro": "All stories by year and month of publication.",
+        "feeds": "Subscribe",
+        # Translations
+        "language_name": "English",
+        "read_in": "Read in English",
+        "other_languages": "Other languages",
         # Errors
         "not_found": "Page not found",
         "not_found_text": "Sorry, the page you are looking for does not exist or has moved.",

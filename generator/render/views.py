@@ -19,6 +19,9 @@ from generator.render.strings import STRINGS
 
 DESCRIPTION_LIMIT = 160
 WORDS_PER_MINUTE = 200  # a common estimate for reading Indonesian news on a phone
+#: How wide a story-column image is shown (style.css: .story 46rem from 48rem up, else the
+#: full screen): the browser picks from srcset by this. Cards say their own in card.html.
+HERO_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +31,32 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LanguageLink:
+    """Another version of a story: `name` invites the reader in that language ('Read in
+    English'), so a template marks the link with `lang` and `hreflang`."""
+
+    lang: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """One `<meta>` tag of the head: `og:title`, `article:tag`, `twitter:card`… and its value."""
+
+    name: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImageView:
     url: str
     abs_url: str
     alt: str
     width: int | None
     height: int | None
+    srcset: str = ""  # "/…/foto-480.webp 480w, …, /…/foto.jpg 1600w"; "" without smaller copies
+    sizes: str = ""  # the layout width for srcset when shown as wide as the story column
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +100,11 @@ class PageView:
     noindex: bool
     feeds: tuple[Link, ...]
     image: ImageView | None
+    og: tuple[Meta, ...]  # Open Graph: printed as <meta property=…>
+    twitter: tuple[Meta, ...]  # Twitter card: printed as <meta name=…>
+    jsonld: str  # schema.org JSON, already escaped for a <script> data block (seo.json_ld)
+    alternates: tuple[Link, ...]  # every version incl. this one: Link(hreflang, absolute URL)
+    lang: str  # the language of this page: <html lang>, `t`, dates
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +129,8 @@ class StoryView:
     source: Link | None
     status: str
     share: tuple[Link, ...]
+    lang: str
+    translations: tuple[LanguageLink, ...]  # the other versions, site language first
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,6 +207,11 @@ class Views:
         self.base = site.config.base_url.rstrip("/")
         self.t = STRINGS[site.config.language]
         self._stories: dict[str, StoryView] = {}
+        self._site_views: dict[str, SiteView] = {}
+
+    def t_for(self, lang: str) -> dict[str, str]:
+        """The UI strings of a page in `lang`."""
+        return STRINGS[lang]
 
     def month_name(self, year: int, month: int) -> str:
         return self.dates.month(year, month)
@@ -187,22 +222,31 @@ class Views:
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
             return None
+        candidates = srcset(image.url, image.width)
         return ImageView(url=image.url, abs_url=self.abs(image.url), alt=image.alt,
-                         width=image.width, height=image.height)
+                         width=image.width, height=image.height, srcset=candidates,
+                         sizes=HERO_SIZES if candidates else "")
 
     def region_ref(self, region: Region) -> RegionRef:
         return RegionRef(id=region.id, name=region.name, url=region.url, kind=region.kind,
                          count=len(self.site.by_region.get(region.id, ())))
 
-    def site_view(self) -> SiteView:
+    def site_view(self, lang: str = "") -> SiteView:
+        """The portal as templates see it; the navigation is labelled in `lang`."""
+        lang = lang or self.site.config.language
+        if lang not in self._site_views:
+            self._site_views[lang] = self._make_site_view(self.t_for(lang))
+        return self._site_views[lang]
+
+    def _make_site_view(self, t: dict[str, str]) -> SiteView:
         config = self.site.config
         social = tuple(Link(label, url) for label, url in (
             ("Facebook", config.social.facebook), ("Instagram", config.social.instagram),
             ("X", config.social.x), ("TikTok", config.social.tiktok),
             ("YouTube", config.social.youtube)) if url)
-        nav = (Link(self.t["home"], urls.home()), Link(self.t["regions"], urls.regions_index()),
-               Link(self.t["categories"], urls.categories_index()),
-               Link(self.t["archives"], urls.archives_index()),
+        nav = (Link(t["home"], urls.home()), Link(t["regions"], urls.regions_index()),
+               Link(t["categories"], urls.categories_index()),
+               Link(t["archives"], urls.archives_index()),
                *(Link(p.title, p.url) for p in self.site.pages if p.menu is not None))
         logo = config.organisation.logo
         return SiteView(
@@ -231,16 +275,30 @@ class Views:
             body_html=story.body.html, toc=story.body.toc, region=self.region_ref(region),
             region_path=tuple(self.region_ref(site.regions[r]) for r in region.lineage),
             category=Link(category.name, urls.category(category.id)),
-            tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags),
+            # A translation's tag that no story in the site language has has no page.
+            tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags
+                       if urls.slugify(name) in site.tags),
             author=Link(operator.name, urls.operator(operator.id)),
-            author_role=self.t.get(f"role_{operator.role}", operator.role),
+            author_role=self.t_for(meta.lang).get(f"role_{operator.role}", operator.role),
             image=self.image(meta.image), reading_minutes=reading_minutes(story.body.word_count),
             word_count=story.body.word_count,
             source=Link(meta.source.name, meta.source.url) if meta.source and meta.source.url
             else None,
-            status=meta.status, share=share_links(meta.title, abs_url))
+            status=meta.status, share=share_links(meta.title, abs_url), lang=meta.lang,
+            translations=tuple(
+                LanguageLink(lang=other.meta.lang, name=self.t_for(other.meta.lang)["read_in"],
+                             url=other.url)
+                for other in site.versions_of(story) if other.url != story.url))
         self._stories[story.url] = view
         return view
+
+
+def srcset(url: str, width: int | None) -> str:
+    """The smaller WebP copies made by publish/ (same rule: urls.image_variants) + the original."""
+    variants = urls.image_variants(url, width)
+    if not variants:
+        return ""
+    return ", ".join([*(f"{u} {w}w" for w, u in variants), f"{url} {width}w"])
 
 
 def reading_minutes(word_count: int) -> int:

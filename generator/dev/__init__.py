@@ -1,0 +1,143 @@
+"""`kabar serve`: build in memory, serve on 127.0.0.1, rebuild on save, reload the browser.
+
+Layer: beside cli, above build. dev imports build, diagnostics, model, urls and config;
+only cli imports dev. It never writes output/: each build lives in a dict that the server
+answers from. A failed rebuild keeps the last good build on screen with the diagnostics
+drawn over it; a crash inside kabar is reported the same way and never stops the server.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from types import FrameType
+
+from generator.build import BuildOptions, build
+from generator.dev.server import DevServer, is_loopback
+from generator.dev.state import LiveSite
+from generator.dev.watch import Debouncer, Watcher
+from generator.diagnostics import BuildFailed, Diagnostic, format_report, relpath
+
+__all__ = ["Rebuilder", "serve"]
+
+#: How long a burst of saves must be quiet before the rebuild starts.
+DEBOUNCE = 0.2
+
+Log = Callable[[str], None]
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _stdout(text: str) -> None:
+    print(text, flush=True)
+
+
+class Rebuilder:
+    """One full rebuild into a LiveSite; never raises, whatever the portal looks like."""
+
+    def __init__(self, root: Path, live: LiveSite, log: Log = _stderr,
+                 before: Callable[[], None] | None = None) -> None:
+        self.root, self.live, self.log, self.before = root, live, log, before
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self.live.closed:  # serve is stopping: no build, no output at exit
+                return
+            if self.before is not None:
+                self.before()
+            try:
+                # Serve always shows drafts and stories under review, with their badge
+                # and noindex, so operators can read them before they are published.
+                result = build(self.root, BuildOptions(drafts=True))
+            except BuildFailed as exc:
+                problems = tuple(exc.diagnostics)
+                self.log(format_report(problems))
+                self.log(f"gagal: {len(exc.diagnostics.errors)} kesalahan. Peramban tetap "
+                         "menampilkan hasil terakhir yang berhasil; simpan perbaikannya.")
+            except OSError as exc:  # a file vanished or was half-written mid-build
+                problems = (self._vanished(exc),)
+                self.log(problems[0].format())
+            except Exception as exc:  # a bug in kabar must not stop the server
+                self.log(traceback.format_exc().rstrip())
+                problems = (Diagnostic(
+                    path="kabar", line=0, message=f"kesalahan di kabar: {type(exc).__name__}: "
+                    f"{exc}", hint="ini bukan kesalahan konten Anda; lihat terminal dan mohon "
+                    "laporkan"),)
+            else:
+                changed = self.live.succeeded({o.path: o.data for o in result.outputs})
+                if len(result.diagnostics):
+                    self.log(format_report(result.diagnostics))
+                note = "" if changed else " (tidak ada yang berubah)"
+                self.log(f"dibangun: {result.summary()}{note}")
+                return
+            self.live.failed(problems)
+
+    def _vanished(self, exc: OSError) -> Diagnostic:
+        name = relpath(Path(exc.filename), self.root) if exc.filename else "content/"
+        return Diagnostic(path=name, line=0,
+                          message=f"berkas berubah saat dibangun: {exc.strerror or exc}",
+                          hint="kabar membangun ulang sendiri setelah berkas selesai disimpan")
+
+
+def _script() -> bytes:
+    return resources.files(__package__).joinpath("livereload.js").read_bytes()
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, log: Log = _stderr,
+          say: Log = _stdout) -> int:
+    """Run until Ctrl-C (or SIGTERM); 0 then. 1 when there is no portal, 2 when the port
+    cannot be opened."""
+    root = root.resolve()
+    if not (root / "site.yaml").is_file():
+        log(f"{root.as_posix()}/site.yaml: error: tidak ada site.yaml di folder ini")
+        log("  hint: jalankan di folder portal, atau beri --root FOLDER-PORTAL")
+        return 1
+    live = LiveSite()
+    try:
+        server = DevServer(host, port, live, _script())
+    except OSError as exc:
+        log(f"{host}:{port}: error: tidak bisa membuka alamat ini: {exc.strerror or exc}")
+        log("  hint: port mungkin sedang dipakai program lain; coba --port 8001")
+        return 2
+    watcher = Watcher(root, lambda _path: debouncer.poke())
+    rebuild = Rebuilder(root, live, log, before=watcher.refresh)
+    debouncer = Debouncer(rebuild, delay=DEBOUNCE)
+    previous = _on_sigterm()
+    try:
+        rebuild()
+        watcher.start()
+        debouncer.start()
+        say(f"kabar serve: {server.url}  (draf dan review ikut tampil; Ctrl-C untuk berhenti)")
+        if not is_loopback(host):
+            log(f"perhatian: {host} bisa dibuka dari jaringan, termasuk cerita draf")
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        live.close()
+        debouncer.stop(timeout=0.5)
+        server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    log("berhenti.")
+    return 0
+
+
+def _on_sigterm() -> signal.Handlers | Callable[[int, FrameType | None], object] | int | None:
+    """SIGTERM stops serve as cleanly as Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)

@@ -1,0 +1,99 @@
+"""What the dev server serves right now: the last good build and, if any, why the latest failed.
+
+Written by the rebuild thread, read by every request thread; a Snapshot is immutable, so
+a request sees one consistent build even while the next one is being swapped in.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from generator.diagnostics import Diagnostic
+
+_EMPTY: Mapping[str, bytes] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One consistent view of the site for one request."""
+
+    files: Mapping[str, bytes]  # output path → bytes of the last good build ({} before one)
+    build: str  # names `files`: a page reloads when the build it came from is replaced
+    problems: tuple[Diagnostic, ...]  # why the latest build failed; () when it succeeded
+    version: int  # bumps whenever `build` or `problems` change (what /__kabar/events waits on)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def has_build(self) -> bool:
+        return bool(self.files)
+
+
+class LiveSite:
+    """The current Snapshot, and a way to wait for the next one."""
+
+    def __init__(self) -> None:
+        # The build name carries a per-process token, so a tab left open across a restart
+        # of `kabar serve` reloads instead of mistaking the new build 1 for its old build 1.
+        self._token = secrets.token_hex(4)
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._snapshot = Snapshot(_EMPTY, self._name(), (), 0)
+
+    def _name(self) -> str:
+        return f"{self._token}-{self._count}"
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def succeeded(self, files: Mapping[str, bytes]) -> bool:
+        """Serve a new build; True when its files differ from the previous good build."""
+        with self._cond:
+            old = self._snapshot
+            changed = dict(old.files) != dict(files)
+            if not changed and old.ok:
+                return False
+            if changed:
+                self._count += 1
+            self._publish(MappingProxyType(dict(files)) if changed else old.files,
+                          self._name(), ())
+            return changed
+
+    def failed(self, problems: tuple[Diagnostic, ...]) -> None:
+        """Keep serving the last good build, and say why the latest one failed."""
+        with self._cond:
+            old = self._snapshot
+            if problems != old.problems:
+                self._publish(old.files, old.build, problems)
+
+    def _publish(self, files: Mapping[str, bytes], build: str,
+                 problems: tuple[Diagnostic, ...]) -> None:
+        self._snapshot = Snapshot(files, build, problems, self._snapshot.version + 1)
+        self._cond.notify_all()
+
+    def wait(self, version: int, timeout: float) -> Snapshot | None:
+        """The snapshot once its version differs from `version`; None on timeout or close."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or self._snapshot.version != version,
+                                timeout)
+            if self._closed or self._snapshot.version == version:
+                return None
+            return self._snapshot
+
+    def close(self) -> None:
+        """Wake every waiter so that event streams end and the server can stop."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()

@@ -1,0 +1,68 @@
+"""A folder of rendered files keyed by a hash of everything that made them; never a source of truth.
+
+Each entry is `<key><suffix>` plus `<key><suffix>.sha256`, the hash of its bytes: a
+truncated or overwritten entry no longer matches and is ignored (then rendered again).
+Deleting the folder changes nothing but time. A folder that cannot be written (read-only
+checkout, full disk) only means nothing is cached. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def cache_key(*parts: str | int) -> str:
+    """sha256 of the parts, unambiguous (JSON list): ('a', 'bc') and ('ab', 'c') differ."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FileCache:
+    """`get` a verified entry or None; `put` writes atomically (temp file + rename)."""
+
+    def __init__(self, folder: Path, suffix: str) -> None:
+        self.folder = folder
+        self.suffix = suffix
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        data = self.folder / f"{key}{self.suffix}"
+        return data, data.with_name(data.name + ".sha256")
+
+    def get(self, key: str) -> bytes | None:
+        data_path, sum_path = self._paths(key)
+        try:
+            data = data_path.read_bytes()
+            expected = sum_path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return data if hashlib.sha256(data).hexdigest() == expected else None
+
+    def put(self, key: str, data: bytes) -> None:
+        data_path, sum_path = self._paths(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Data first, checksum last: an entry is only trusted once both are whole.
+            _atomic_write(data_path, data)
+            _atomic_write(sum_path, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n")
+        except OSError:
+            return  # an unwritable cache costs time, never the build
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
