@@ -177,8 +177,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     _print_diagnostics(result.diagnostics)
+    notes = len(result.diagnostics.notes)
     print(f"ok: {len(result.site.stories)} cerita diperiksa, "
-          f"{len(result.diagnostics.warnings)} peringatan")
+          f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""))
     return EXIT_OK
 
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+#: "info" is for the editor, not a mistake: a story waiting for review. It never fails a
+#: build, not even with --strict.
+Severity = Literal["error", "warning", "info"]
+_RANK = {"error": 0, "warning": 1, "info": 2}
 
 #: At most this many diagnostics are printed; the rest are counted (Hugo caps at 50).
 PRINT_CAP = 50
@@ -48,6 +51,10 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.message)
 
+    def report_key(self) -> tuple[int, str, int, int, str]:
+        """Errors first, then warnings, then notes; each group by file and line."""
+        return (_RANK[self.severity], *self.sort_key())
+
 
 @dataclass(slots=True)
 class Diagnostics:
@@ -69,6 +76,11 @@ class Diagnostics:
         self.add(Diagnostic(path=path, line=line, column=column, severity="warning",
                             message=message, hint=hint, source_line=source_line))
 
+    def info(self, path: str, line: int, message: str, *, column: int = 0, hint: str = "",
+             source_line: str = "") -> None:
+        self.add(Diagnostic(path=path, line=line, column=column, severity="info",
+                            message=message, hint=hint, source_line=source_line))
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity == "error"]
@@ -76,6 +88,10 @@ class Diagnostics:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "info"]
 
     def has_errors(self, *, strict: bool = False) -> bool:
         return bool(self.errors) or (strict and bool(self.warnings))
@@ -97,7 +113,7 @@ class BuildFailed(Exception):
 
 def format_report(diagnostics: Iterable[Diagnostic], *, cap: int = PRINT_CAP) -> str:
     """All diagnostics grouped by file, errors first, capped with a count of the rest."""
-    ordered = sorted(diagnostics, key=lambda d: (d.severity != "error", *d.sort_key()))
+    ordered = sorted(diagnostics, key=Diagnostic.report_key)
     shown = ordered[:cap]
     lines = [d.format() for d in shown]
     if len(ordered) > cap:

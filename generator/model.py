@@ -79,6 +79,7 @@ class StoryMeta:
     slug: str
     source: Source | None
     status: Status
+    approved_by: str = ""  # the editor who approved it (operator id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

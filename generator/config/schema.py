@@ -118,6 +118,16 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditorialConfig:
+    """Editorial review: draft → review → published, and who may approve."""
+
+    approval: Literal["off", "required"] = doc(
+        "'required': a story with `status: published` must name `approved_by`, an operator "
+        "whose role is editor, or the build stops. 'off': the status alone decides.",
+        default="off")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """The whole of site.yaml."""
 
@@ -137,6 +147,8 @@ class SiteConfig:
     regions: tuple[RegionConfig, ...] = doc("The region tree, kabupaten first.")
     categories: tuple[CategoryConfig, ...] = doc("The categories stories are filed under.")
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
+    editorial: EditorialConfig = doc(  # noqa: RUF009
+        "Editorial review and approval.", default_factory=EditorialConfig)
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",

@@ -244,7 +244,7 @@ def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
     return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status)
+                     status=meta.status, approved_by=meta.approved_by)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

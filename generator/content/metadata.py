@@ -54,6 +54,7 @@ class StoryFields:
     updated: str = ""
     source: SourceFields | None = None
     status: Literal["draft", "review", "published"] = "published"
+    approved_by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +84,7 @@ class CheckedStory:
     slug: str
     source: Source | None
     status: Status
+    approved_by: str  # an editor's operator id, or ""
 
 
 class FieldChecker:
@@ -108,6 +110,13 @@ class FieldChecker:
         source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         self.diags.warning(self.path, line, message, column=pos.column, hint=hint,
                            source_line=source_line)
+
+    def info(self, key: str, message: str, hint: str = "") -> None:
+        pos = self.doc.value_pos((key,))
+        line = pos.line + self.offset
+        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        self.diags.info(self.path, line, message, column=pos.column, hint=hint,
+                        source_line=source_line)
 
 
 def parse_datetime(text: str, zone: tzinfo) -> datetime | None:
@@ -171,6 +180,7 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
     if len(fields.summary) > MAX_SUMMARY:
         check.warning("summary", f"summary terlalu panjang ({len(fields.summary)} karakter)",
                       f"mesin pencari memotong deskripsi setelah sekitar {MAX_SUMMARY} karakter")
+    _editorial(fields, config, check)
     slug = _slug(fields.slug, fields.title, check)
     tags = _tags(fields.tags, check)
     source = None
@@ -185,7 +195,35 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
                         category=fields.category, tags=tags, author=fields.author,
                         summary=" ".join(fields.summary.split()), image=fields.image,
                         image_alt=fields.image_alt, slug=slug, source=source,
-                        status=fields.status)
+                        status=fields.status, approved_by=fields.approved_by)
+
+
+def _editorial(fields: StoryFields, config: SiteConfig, check: FieldChecker) -> None:
+    """approved_by names an editor; with approval required, a published story needs one."""
+    editors = sorted(o.id for o in config.operators if o.role == "editor")
+    operators = {o.id: o for o in config.operators}
+    who = fields.approved_by
+    if who and who not in operators:
+        check.error("approved_by", f"approved_by: '{who}' tidak ada di daftar operators "
+                    "site.yaml", did_you_mean(who, editors or operators))
+    elif who and operators[who].role != "editor":
+        check.error("approved_by", f"approved_by: '{who}' bukan editor",
+                    "hanya operator dengan role: editor yang boleh menyetujui; "
+                    + ("editor di site.yaml: " + ", ".join(f"'{e}'" for e in editors)
+                       if editors else "tambahkan 'role: editor' pada editor di site.yaml"))
+    if fields.status == "review":
+        check.info("status", "cerita menunggu pemeriksaan editor (status: review)",
+                   "editor memeriksa, lalu mengubah status menjadi published"
+                   + (" dan menulis approved_by: <id editor>"
+                      if config.editorial.approval == "required" else ""))
+    elif (fields.status == "published" and not who
+          and config.editorial.approval == "required"):
+        implied = "" if ("status",) in check.doc.keys else " (tanpa 'status:' berarti published)"
+        check.error("status", f"cerita terbit tanpa persetujuan editor{implied}",
+                    "site.yaml meminta persetujuan (editorial.approval: required): editor "
+                    "menulis approved_by: <id editor>, misalnya approved_by: "
+                    f"{editors[0] if editors else '<id editor>'}; atau ubah status menjadi "
+                    "review")
 
 
 def check_page(doc: YamlDoc, path: str, line_offset: int, diags: Diagnostics,
