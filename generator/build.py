@@ -19,12 +19,14 @@ from pathlib import Path
 
 from generator.config import load_config
 from generator.content import discover, load_content
+from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
 from generator.publish.feeds import publish_feeds
 from generator.publish.images import share_images
 from generator.publish.indexnow import indexnow_files
+from generator.publish.schedule import schedule_file
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
@@ -63,6 +65,17 @@ class BuildResult:
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
 
 
+    def schedule_note(self) -> str | None:
+        """'perubahan terjadwal berikutnya: 2026-11-21 08:00 WIB (terbit: content/…)'."""
+        change = self.site.next_change
+        if change is None:
+            return None
+        zone = zoneinfo.ZoneInfo(self.site.config.timezone)
+        what = "terbit" if change.change == "publish" else "kedaluwarsa"
+        return (f"perubahan terjadwal berikutnya: {local_text(change.when, zone)} "
+                f"({what}: {change.path}); bangun ulang portal pada waktu itu")
+
+
 def build_time_from_env(now: datetime | None = None) -> datetime:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else the current time, in UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -91,19 +104,22 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
-    content = load_content(root, config, tree, diags, include_drafts=options.drafts)
+    content = load_content(root, config, tree, diags, include_drafts=options.drafts,
+                           now=build_time)
     stop_if_failed()
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
-    site = build_site(config, content.stories, content.pages, content.assets, build_time)
+    site = build_site(config, content.stories, content.pages, content.assets, build_time,
+                      unlisted=content.unlisted, next_change=content.next_change)
 
     # 4. Render pages and publish the other outputs
     outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
     outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
     outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
     outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
     outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
     _check_collisions(outputs, diags)
     stop_if_failed()

@@ -167,7 +167,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     _print_diagnostics(result.diagnostics)
     print(result.summary(files))
+    _print_schedule(result)
     return EXIT_OK
+
+
+def _print_schedule(result: BuildResult) -> None:
+    note = result.schedule_note()
+    if note:
+        print(note)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -180,6 +187,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     notes = len(result.diagnostics.notes)
     print(f"ok: {len(result.site.stories)} cerita diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""))
+    _print_schedule(result)
     return EXIT_OK
 
 

@@ -80,6 +80,19 @@ class StoryMeta:
     source: Source | None
     status: Status
     approved_by: str = ""  # the editor who approved it (operator id)
+    expires: datetime | None = None  # from then on: out of lists, feeds, sitemaps; noindex
+
+    def scheduled(self, now: datetime) -> bool:
+        """Dated after `now`: not on the portal until a build at or after its date."""
+        return self.date > now
+
+    def expired(self, now: datetime) -> bool:
+        """Its `expires` has come: the page stays (noindex), the lists forget it."""
+        return self.expires is not None and self.expires <= now
+
+    def public(self, now: datetime) -> bool:
+        """Published, its time has come, not expired: listed, in feeds and sitemaps."""
+        return self.status == "published" and not self.scheduled(now) and not self.expired(now)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +142,15 @@ class Tag:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduledChange:
+    """The next moment a rebuild changes the portal by itself: a story goes live or expires."""
+
+    when: datetime
+    path: str  # the story's source file
+    change: Literal["publish", "expire"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Site:
     """Everything the renderers and publishers read; built once per build."""
 
@@ -147,6 +169,12 @@ class Site:
     by_year: Mapping[int, tuple[Story, ...]]
     by_month: Mapping[tuple[int, int], tuple[Story, ...]]
     assets: tuple[Asset, ...]  # content files to copy (story images, content/static)
+    unlisted: tuple[Story, ...] = ()  # expired: their pages are built (noindex), no list has them
+    next_change: ScheduledChange | None = None  # when a rebuild would next change the portal
+
+    def every_story(self) -> tuple[Story, ...]:
+        """Every story that gets a page: the listed ones, then the unlisted (expired)."""
+        return self.stories + self.unlisted
 
 
 @dataclass(frozen=True, slots=True)

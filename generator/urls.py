@@ -119,6 +119,11 @@ def kabar_manifest() -> str:
     return "/.well-known/kabar-manifest.json"
 
 
+def schedule_file() -> str:
+    """When the next rebuild would change the portal by itself (scheduled, expiring stories)."""
+    return "/.well-known/kabar-schedule.json"
+
+
 def rss_feed(list_url: str = "/") -> str:
     """The RSS 2.0 feed of the list page at `list_url`: `/feed.xml`, `/kategori/x/feed.xml`."""
     return f"{list_url}feed.xml"

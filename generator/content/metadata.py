@@ -55,6 +55,7 @@ class StoryFields:
     source: SourceFields | None = None
     status: Literal["draft", "review", "published"] = "published"
     approved_by: str = ""
+    expires: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +86,7 @@ class CheckedStory:
     source: Source | None
     status: Status
     approved_by: str  # an editor's operator id, or ""
+    expires: datetime | None
 
 
 class FieldChecker:
@@ -156,6 +158,13 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
         check.error("updated", f"updated ({fields.updated}) lebih awal dari date ({fields.date})",
                     "updated adalah waktu cerita diperbarui, jadi harus sesudah date; "
                     "hapus baris updated jika cerita belum pernah diperbarui")
+    expires = parse_datetime(fields.expires, zone) if fields.expires else None
+    if fields.expires and expires is None:
+        check.error("expires", f"tanggal '{fields.expires}' tidak bisa dibaca", _DATE_HINT)
+    elif expires and date and expires <= date:
+        check.error("expires", f"expires ({fields.expires}) harus sesudah date ({fields.date})",
+                    "expires adalah saat cerita tidak lagi tampil di daftar; tulis waktu "
+                    "sesudah date, atau hapus baris expires")
     if fields.region not in region_ids:
         check.error("region", f"wilayah '{fields.region}' tidak ada di site.yaml",
                     did_you_mean(fields.region, region_ids))
@@ -195,7 +204,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
                         category=fields.category, tags=tags, author=fields.author,
                         summary=" ".join(fields.summary.split()), image=fields.image,
                         image_alt=fields.image_alt, slug=slug, source=source,
-                        status=fields.status, approved_by=fields.approved_by)
+                        status=fields.status, approved_by=fields.approved_by,
+                        expires=expires)
 
 
 def _editorial(fields: StoryFields, config: SiteConfig, check: FieldChecker) -> None:

@@ -5,8 +5,9 @@ Feeds made, each as `feed.xml` (RSS) and `atom.xml` (Atom) beside the list page 
 (kabupaten, kecamatan, desa: a region's feed holds its descendants' stories too), every
 category, every operator and, unless `feeds.tags: false`, every tag.
 
-- Entries: published stories only, newest first, at most `feeds.limit`. An entry's id (RSS
-  guid) is the story's absolute URL; an Atom feed's id is the feed's own absolute URL.
+- Entries: published stories only (not scheduled, not expired), newest first, at most
+  `feeds.limit`. An entry's id (RSS guid) is the story's absolute URL; an Atom feed's id
+  is the feed's own absolute URL.
 - Body: the summary (as escaped HTML), plus the story's HTML (links made absolute) when
   `feeds.full_content`.
 - The story image: an RSS `<enclosure>` with its byte length and MIME type, an Atom
@@ -108,7 +109,8 @@ def feed_specs(site: Site) -> list[FeedSpec]:
 
     def spec(list_url: str, label: str, description: str,
              stories: tuple[Story, ...]) -> FeedSpec:
-        newest = tuple(s for s in stories if s.meta.status == "published")[:config.feeds.limit]
+        now = site.build_time
+        newest = tuple(s for s in stories if s.meta.public(now))[:config.feeds.limit]
         return FeedSpec(list_url=list_url, title=feed_title(config.title, label),
                         description=description or fallback, stories=newest)
 
@@ -127,19 +129,19 @@ def feed_specs(site: Site) -> list[FeedSpec]:
 
 def publish_feeds(site: Site, root: Path) -> list[Output]:
     """`feed.xml` and `atom.xml` for the portal and every list; `root` to size story images."""
-    newest_anywhere = _newest(site.stories)
+    newest_anywhere = _newest(site.stories, site.build_time)
     sizes = {story.meta.image.source: (root / story.meta.image.source).stat().st_size
              for story in site.stories if story.meta.image}
     outputs: list[Output] = []
     for spec in feed_specs(site):
-        generator = _feed(site, spec, sizes, _newest(spec.stories) or newest_anywhere)
+        generator = _feed(site, spec, sizes,
+                          _newest(spec.stories, site.build_time) or newest_anywhere)
         outputs += _serialise(site, spec, generator)
     return outputs
 
 
-def _newest(stories: tuple[Story, ...]) -> datetime | None:
-    dates = [s.meta.updated or s.meta.date for s in stories
-             if s.meta.status == "published"]
+def _newest(stories: tuple[Story, ...], now: datetime) -> datetime | None:
+    dates = [s.meta.updated or s.meta.date for s in stories if s.meta.public(now)]
     return max(dates, default=None)
 
 

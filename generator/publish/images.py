@@ -45,9 +45,9 @@ class ImageBatch:
 def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     """A share card for every story, and the smaller WebP copies of every story image."""
     plan = _Plan(root, cache_dir)
-    for story in site.stories:
+    for story in site.every_story():
         plan.card(site, story)
-    images = {s.meta.image.url: s.meta.image for s in site.stories if s.meta.image}
+    images = {s.meta.image.url: s.meta.image for s in site.every_story() if s.meta.image}
     for url in sorted(images):
         plan.variants(images[url])
     return plan.run()

@@ -5,7 +5,8 @@ Files made (all URLs inside them absolute, from `site.config.base_url`):
 - `/sitemap.xml`: a sitemap index; each `<sitemap>` carries the newest `<lastmod>` inside it.
 - `/sitemaps/halaman.xml`: every indexable HTML page that is not a story: the home page and
   every list page with its pagination (structure/routes.py), and the static pages. The 404
-  page and noindex pages (stories not yet published, shown only by `--drafts`) are left out.
+  page and noindex pages (stories not yet published, shown only by `--drafts`, and
+  expired stories) are left out.
 - `/sitemaps/berita-<year>.xml`: published stories of one year, newest first, with their
   images; a file would pass 50,000 URLs or 50 MB, so it continues in `berita-<year>-2.xml`.
 - `/news-sitemap.xml`: Google News, stories published in the 48 hours up to the build time.
@@ -99,7 +100,7 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
     children = child_sitemaps("halaman", pages, base, zone)
     by_year: dict[int, list[Entry]] = {}
     for story in site.stories:
-        if story.meta.status == "published":  # the others are rendered noindex
+        if story.meta.public(site.build_time):  # the others are rendered noindex
             by_year.setdefault(story.meta.date.year, []).append(
                 Entry(url=story.url, lastmod=lastmod(story.url, story_lastmod(story)),
                       images=story_images(story)))

@@ -49,7 +49,7 @@ class PageMaker:
 
     def all(self) -> Iterator[PageSpec]:
         yield from self.home()
-        for story in self.site.stories:
+        for story in self.site.every_story():
             yield self.story(story)
         yield self.regions_index()
         for region in self.site.regions.values():
@@ -129,7 +129,7 @@ class PageMaker:
                   Link(story.meta.title, story.url))
         return self.spec("story.html", "story", story.meta.title, story.url,
                          story.meta.summary or story.body.first_paragraph, crumbs,
-                         noindex=story.meta.status != "published",
+                         noindex=view.noindex,
                          image=seo.share_image(self.views.base, view),
                          story=view, feeds=self.feed_links(home.url, self.region_label(home)),
                          related=tuple(self.views.story(s) for s in related(self.site, story)))

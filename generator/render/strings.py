@@ -54,6 +54,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Terbit",
         "status_review": "Menunggu pemeriksaan: belum terbit",
         "status_draft": "Draf: belum terbit",
+        "status_scheduled": "Terjadwal: terbit {date}",
+        "status_expired": "Kedaluwarsa sejak {date}: informasi ini mungkin sudah tidak berlaku",
         # Regions
         "kabupaten": "Kabupaten",
         "kecamatan": "Kecamatan",
@@ -140,6 +142,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Published",
         "status_review": "Awaiting review: not published",
         "status_draft": "Draft: not published",
+        "status_scheduled": "Scheduled: published {date}",
+        "status_expired": "Expired on {date}: this information may no longer apply",
         # Regions
         "kabupaten": "Regency",
         "kecamatan": "District",

@@ -118,6 +118,10 @@ class StoryView:
     source: Link | None
     status: str
     share: tuple[Link, ...]
+    expires: datetime | None = None
+    scheduled: bool = False  # dated after the build: only a preview (--drafts) shows it
+    expired: bool = False  # its `expires` has passed: reachable, in no list
+    noindex: bool = False  # not published, scheduled or expired
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,7 +251,10 @@ class Views:
             word_count=story.body.word_count,
             source=Link(meta.source.name, meta.source.url) if meta.source and meta.source.url
             else None,
-            status=meta.status, share=share_links(meta.title, abs_url))
+            status=meta.status, share=share_links(meta.title, abs_url),
+            expires=meta.expires, scheduled=meta.scheduled(site.build_time),
+            expired=meta.expired(site.build_time),
+            noindex=not meta.public(site.build_time))
         self._stories[story.url] = view
         return view
 

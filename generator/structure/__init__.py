@@ -11,7 +11,7 @@ from typing import TypeVar
 from generator import urls
 from generator.config import region_kind, walk_regions
 from generator.config.schema import SiteConfig
-from generator.model import Asset, Page, Region, Site, Story, Tag
+from generator.model import Asset, Page, Region, ScheduledChange, Site, Story, Tag
 
 __all__ = ["build_site", "resolve_regions"]
 
@@ -43,8 +43,13 @@ def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
 
 
 def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
-               assets: tuple[Asset, ...], build_time: datetime) -> Site:
-    """Group the stories every way the site lists them. Stories newest first."""
+               assets: tuple[Asset, ...], build_time: datetime, *,
+               unlisted: tuple[Story, ...] = (),
+               next_change: ScheduledChange | None = None) -> Site:
+    """Group the stories every way the site lists them. Stories newest first.
+
+    `unlisted` stories (expired) get their pages but are in no grouping.
+    """
     ordered = tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
     regions = resolve_regions(config)
     by_region: defaultdict[str, list[Story]] = defaultdict(list)
@@ -85,4 +90,6 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         by_year=_freeze(by_year, sorted(by_year, reverse=True)),
         by_month=_freeze(by_month, sorted(by_month, reverse=True)),
         assets=assets,
+        unlisted=tuple(sorted(unlisted, key=lambda s: (-s.meta.date.timestamp(), s.url))),
+        next_change=next_change,
     )
