@@ -61,7 +61,8 @@ class BuildResult:
             return f"{value:,}".replace(",", ".")
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
-        return (f"{num(len(site.stories))} cerita, {num(len(site.regions))} wilayah, "
+        checks = f"{num(len(site.factchecks))} cek fakta, " if site.factchecks else ""
+        return (f"{num(len(site.stories))} cerita, {checks}{num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
 
 
@@ -112,7 +113,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 3. Structure: region tree, groupings
     site = build_site(config, content.stories, content.pages, content.assets, build_time,
-                      unlisted=content.unlisted, next_change=content.next_change)
+                      unlisted=content.unlisted, factchecks=content.factchecks,
+                      next_change=content.next_change)
 
     # 4. Render pages and publish the other outputs
     outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]

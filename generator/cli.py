@@ -185,7 +185,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         return _failed(exc)
     _print_diagnostics(result.diagnostics)
     notes = len(result.diagnostics.notes)
-    print(f"ok: {len(result.site.stories)} cerita diperiksa, "
+    checks = len(result.site.factchecks)
+    print(f"ok: {len(result.site.stories)} cerita"
+          + (f" dan {checks} cek fakta" if checks else "") + " diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""))
     _print_schedule(result)
     return EXIT_OK

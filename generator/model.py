@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Literal
 
 from generator.config.schema import CategoryConfig, OperatorConfig, RegionKind, SiteConfig
 
 Status = Literal["draft", "review", "published"]
+#: What a fact check concludes about a claim (the words Indonesian fact-checkers use).
+Verdict = Literal["hoaks", "disinformasi", "misinformasi", "malinformasi", "menyesatkan",
+                  "sebagian-benar", "benar"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +37,48 @@ class Source:
 
     name: str
     url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictInfo:
+    """How a verdict is shown: its label, its colour class, its ClaimReview rating (1-5)."""
+
+    label: str  # "HOAKS": printed in brackets on the page, the listing and the share card
+    name: str  # "Hoaks": ClaimReview's alternateName
+    tone: Literal["false", "mixed", "true"]
+    rating: int  # 1 false … 5 true (ClaimReview reviewRating, worst 1, best 5)
+
+
+VERDICTS: Mapping[str, VerdictInfo] = MappingProxyType({
+    "hoaks": VerdictInfo(label="HOAKS", name="Hoaks", tone="false", rating=1),
+    "disinformasi": VerdictInfo(label="DISINFORMASI", name="Disinformasi", tone="false",
+                                rating=1),
+    "misinformasi": VerdictInfo(label="MISINFORMASI", name="Misinformasi", tone="false",
+                                rating=2),
+    "malinformasi": VerdictInfo(label="MALINFORMASI", name="Malinformasi", tone="mixed",
+                                rating=2),
+    "menyesatkan": VerdictInfo(label="MENYESATKAN", name="Menyesatkan", tone="mixed",
+                               rating=2),
+    "sebagian-benar": VerdictInfo(label="SEBAGIAN BENAR", name="Sebagian benar", tone="mixed",
+                                  rating=3),
+    "benar": VerdictInfo(label="BENAR", name="Benar", tone="true", rating=5),
+})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheck:
+    """What a fact-check page (cek fakta) says about one claim circulating in the region."""
+
+    claim: str  # the claim as it circulated, in one or two sentences
+    claim_where: str  # where it circulated: "Pesan berantai WhatsApp, grup Facebook"; or ""
+    claim_date: datetime | None  # when it was first seen circulating
+    claim_url: str  # where it can be seen (an archived post), or ""
+    verdict: Verdict
+    sources: tuple[Source, ...]  # what the verdict rests on, at least one
+
+    @property
+    def info(self) -> VerdictInfo:
+        return VERDICTS[self.verdict]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +127,7 @@ class StoryMeta:
     status: Status
     approved_by: str = ""  # the editor who approved it (operator id)
     expires: datetime | None = None  # from then on: out of lists, feeds, sitemaps; noindex
+    factcheck: FactCheck | None = None  # set for the pages of content/cek-fakta/
 
     def scheduled(self, now: datetime) -> bool:
         """Dated after `now`: not on the portal until a build at or after its date."""
@@ -169,12 +216,13 @@ class Site:
     by_year: Mapping[int, tuple[Story, ...]]
     by_month: Mapping[tuple[int, int], tuple[Story, ...]]
     assets: tuple[Asset, ...]  # content files to copy (story images, content/static)
+    factchecks: tuple[Story, ...] = ()  # content/cek-fakta/: their own section, newest first
     unlisted: tuple[Story, ...] = ()  # expired: their pages are built (noindex), no list has them
     next_change: ScheduledChange | None = None  # when a rebuild would next change the portal
 
     def every_story(self) -> tuple[Story, ...]:
-        """Every story that gets a page: the listed ones, then the unlisted (expired)."""
-        return self.stories + self.unlisted
+        """Every story that gets a page: the listed ones, fact checks, the unlisted (expired)."""
+        return self.stories + self.factchecks + self.unlisted
 
 
 @dataclass(frozen=True, slots=True)

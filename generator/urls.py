@@ -9,7 +9,7 @@ from datetime import datetime
 
 #: First path segments the generator uses itself; a static page may not take them.
 RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
-                      "assets", "cari", "feed", "sitemaps", "404.html"})
+                      "assets", "cari", "feed", "sitemaps", "404.html", "cek-fakta"})
 MAX_SLUG = 80
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -34,6 +34,16 @@ def home() -> str:
 
 def story(date: datetime, slug: str) -> str:
     return f"/berita/{date.year:04d}/{slug}/"
+
+
+def factcheck(date: datetime, slug: str) -> str:
+    """A fact-check page (content/cek-fakta/): `/cek-fakta/2025/air-pdam-tercemar/`."""
+    return f"/cek-fakta/{date.year:04d}/{slug}/"
+
+
+def factchecks() -> str:
+    """The fact-check section: every fact check, newest first, paginated."""
+    return "/cek-fakta/"
 
 
 def region(lineage: tuple[str, ...]) -> str:

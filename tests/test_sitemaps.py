@@ -7,6 +7,7 @@ folder beside the clone, `../shared/xsd`) by lxml AND by `xmllint --nonet --sche
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
@@ -194,18 +195,23 @@ def test_example_sitemaps_validate_with_lxml_and_xmllint(example_output: Path,
 def test_example_lists_every_indexable_page_exactly_once(example_output: Path) -> None:
     files = _read_tree(example_output)
     listed = _check_every_indexable_page_once(files)
-    story_pages = {url for url in listed if url.startswith("/berita/")}
+    # Articles: stories and fact checks, /berita/<year>/… and /cek-fakta/<year>/…
+    article = re.compile(r"^/(?:berita|cek-fakta)/(\d{4})/")
+    story_pages = {url for url in listed if article.match(url)}
+    assert any(u.startswith("/cek-fakta/") for u in story_pages)
     for child in _children(files):
         urls = [_path(loc) for loc in _locs(files[child])]
         name = child.removeprefix("sitemaps/").removesuffix(".xml")
         if name == "halaman":
             assert len(urls) == len(listed) - len(story_pages)
-            assert not any(u.startswith("/berita/") for u in urls)
+            assert not any(article.match(u) for u in urls)
             assert urls[0] == "/" and "/tentang/" in urls and "/arsip/2024/02/" in urls
+            assert "/cek-fakta/" in urls
         else:
             year = name.removeprefix("berita-")
-            assert len(urls) == sum(u.startswith(f"/berita/{year}/") for u in story_pages)
-            assert urls and all(u.startswith(f"/berita/{year}/") for u in urls)
+            in_year = [u for u in story_pages if article.sub(r"\1", u).startswith(year)]
+            assert len(urls) == len(in_year)
+            assert urls and all(u in in_year for u in urls)
 
 
 def test_each_index_entry_carries_the_newest_lastmod_inside(example_output: Path) -> None:

@@ -128,6 +128,16 @@ class EditorialConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckConfig:
+    """Fact-check pages (content/cek-fakta/): what search engines are told about them."""
+
+    claimreview: bool = doc(
+        "Add schema.org ClaimReview JSON-LD to fact-check pages. Google Search no longer shows "
+        "it (2025) and never did for claims by political entities; Google's Fact Check "
+        "Explorer and other fact-check tools still read it.", default=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """The whole of site.yaml."""
 
@@ -149,6 +159,8 @@ class SiteConfig:
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
     editorial: EditorialConfig = doc(  # noqa: RUF009
         "Editorial review and approval.", default_factory=EditorialConfig)
+    factcheck: FactCheckConfig = doc(  # noqa: RUF009
+        "Fact-check pages (cek fakta).", default_factory=FactCheckConfig)
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",

@@ -34,6 +34,7 @@ class Content:
 
     stories: tuple[Story, ...]  # only those this build publishes and lists
     pages: tuple[Page, ...]
+    factchecks: tuple[Story, ...] = ()  # content/cek-fakta/, published and listed
     assets: tuple[Asset, ...]  # content/static files, published at the site root
     unlisted: tuple[Story, ...] = ()  # expired: pages built (noindex), in no list
     next_change: ScheduledChange | None = None
@@ -77,11 +78,13 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
-    for path in tree.stories:
+    for path, is_factcheck in [*((p, False) for p in tree.stories),
+                               *((p, True) for p in tree.factchecks)]:
         parsed, doc, lines = _read(root, path, diags, max_bytes)
         if parsed is None or doc is None:
             continue
-        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
+        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines,
+                           factcheck=is_factcheck)
         if meta is not None and len(meta.tags) > config.limits.tags:
             _Where(doc, lines).report(diags, path, "tags", f"terlalu banyak tag "
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
@@ -101,7 +104,8 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     _note_schedule(checked, now, zone, diags)
     published = [c for c in checked if include_drafts or (
         c[1].status == "published" and c[1].date <= now)]
-    story_urls = {p.path: urls.story(m.date, m.slug) for p, m, _ in published}
+    story_urls = {p.path: (urls.factcheck if m.factcheck else urls.story)(m.date, m.slug)
+                  for p, m, _ in published}
     _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
@@ -134,7 +138,9 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
     expired = {parsed.path for parsed, meta, _ in published if meta.expires is not None
                and meta.expires <= now}
-    return Content(stories=tuple(s for s in stories if s.path not in expired),
+    listed = [s for s in stories if s.path not in expired]
+    return Content(stories=tuple(s for s in listed if s.meta.factcheck is None),
+                   factchecks=tuple(s for s in listed if s.meta.factcheck is not None),
                    unlisted=tuple(s for s in stories if s.path in expired),
                    pages=tuple(pages), assets=static,
                    next_change=schedule.next_change(((p.path, m) for p, m, _ in checked), now))
@@ -290,7 +296,8 @@ def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
     return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status, approved_by=meta.approved_by, expires=meta.expires)
+                     status=meta.status, approved_by=meta.approved_by, expires=meta.expires,
+                     factcheck=meta.factcheck)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

@@ -16,7 +16,7 @@ from generator.config.validate import convert
 from generator.config.yamlsource import YamlDoc
 from generator.content.images import IMAGE_SUFFIXES, is_image
 from generator.diagnostics import Diagnostics, did_you_mean
-from generator.model import Source, Status
+from generator.model import FactCheck, Source, Status, Verdict
 from generator.urls import slugify
 
 MAX_TITLE = 110
@@ -59,6 +59,18 @@ class StoryFields:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckFields(StoryFields):
+    """A fact check (content/cek-fakta/) has a story's keys and these (docs/content.md)."""
+
+    claim: str = _required('claim: "Air PDAM Sampit tercemar limbah, jangan diminum"')
+    claim_where: str = ""
+    claim_date: str = ""
+    claim_url: str = ""
+    verdict: Verdict = _required("verdict: hoaks")  # noqa: RUF009 (a field(), not a value)
+    sources: tuple[SourceFields, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PageFields:
     """The keys a static page's front matter may have."""
 
@@ -87,6 +99,7 @@ class CheckedStory:
     status: Status
     approved_by: str  # an editor's operator id, or ""
     expires: datetime | None
+    factcheck: FactCheck | None = None
 
 
 class FieldChecker:
@@ -98,7 +111,7 @@ class FieldChecker:
             diags, lines
         self.failed = False
 
-    def error(self, key: str | tuple[str, ...], message: str, hint: str = "") -> None:
+    def error(self, key: str | tuple[str | int, ...], message: str, hint: str = "") -> None:
         pos = self.doc.value_pos((key,) if isinstance(key, str) else key)
         line = pos.line + self.offset
         source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -135,11 +148,11 @@ _DATE_HINT = "tulis tahun-bulan-tanggal dan jam, misalnya 2024-11-20 09:30 (atau
 
 
 def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, zone: tzinfo,
-                region_ids: frozenset[str], diags: Diagnostics, lines: list[str],
-                ) -> CheckedStory | None:
-    """Validate a story's front matter; None when it has errors (already reported)."""
-    fields = convert(StoryFields, doc, path, diags, line_offset=line_offset, lines=lines,
-                     guide=GUIDE)
+                region_ids: frozenset[str], diags: Diagnostics, lines: list[str], *,
+                factcheck: bool = False) -> CheckedStory | None:
+    """Validate a story's (or a fact check's) front matter; None when it has errors."""
+    kind: type[StoryFields] = FactCheckFields if factcheck else StoryFields
+    fields = convert(kind, doc, path, diags, line_offset=line_offset, lines=lines, guide=GUIDE)
     if fields is None:
         return None
     check = FieldChecker(doc, path, line_offset, diags, lines)
@@ -198,6 +211,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
             check.error(("source", "url"), "source.url harus URL lengkap yang diawali https://",
                         "contoh: https://dinkes.kotimkab.go.id/siaran-pers")
         source = Source(name=fields.source.name, url=fields.source.url)
+    checked_fact = (_factcheck(fields, source, zone, check)
+                    if isinstance(fields, FactCheckFields) else None)
     if check.failed or date is None:
         return None
     return CheckedStory(title=fields.title, date=date, updated=updated, region=fields.region,
@@ -205,7 +220,34 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
                         summary=" ".join(fields.summary.split()), image=fields.image,
                         image_alt=fields.image_alt, slug=slug, source=source,
                         status=fields.status, approved_by=fields.approved_by,
-                        expires=expires)
+                        expires=expires, factcheck=checked_fact)
+
+
+def _factcheck(fields: FactCheckFields, source: Source | None, zone: tzinfo,
+               check: FieldChecker) -> FactCheck:
+    """The claim, where and when it circulated, the verdict and what it rests on."""
+    if not fields.claim:
+        check.error("claim", "claim kosong", "tulis klaim yang beredar dalam satu atau dua "
+                    "kalimat, misalnya claim: \"Air PDAM tercemar limbah\"")
+    claim_date = parse_datetime(fields.claim_date, zone) if fields.claim_date else None
+    if fields.claim_date and claim_date is None:
+        check.error("claim_date", f"tanggal '{fields.claim_date}' tidak bisa dibaca", _DATE_HINT)
+    if fields.claim_url and not fields.claim_url.startswith(("https://", "http://")):
+        check.error("claim_url", "claim_url harus URL lengkap yang diawali https://",
+                    "salin alamat unggahan (atau arsipnya) dari peramban")
+    sources = [source] if source is not None else []
+    for index, item in enumerate(fields.sources):
+        if item.url and not item.url.startswith(("https://", "http://")):
+            check.error(("sources", index, "url"), "sources: url harus URL lengkap yang "
+                        "diawali https://", "contoh: https://dinkes.kotimkab.go.id/siaran-pers")
+        sources.append(Source(name=item.name, url=item.url))
+    if not sources:
+        check.error("verdict", "cek fakta wajib menyebut sumbernya (sources)",
+                    "tambahkan 'sources:' berisi minimal satu '- name: …' (dan 'url: https://…'): "
+                    "sumber resmi yang menjadi dasar kesimpulan; contoh di docs/content.md")
+    return FactCheck(claim=" ".join(fields.claim.split()), claim_where=fields.claim_where,
+                     claim_date=claim_date, claim_url=fields.claim_url, verdict=fields.verdict,
+                     sources=tuple(sources))
 
 
 def _editorial(fields: StoryFields, config: SiteConfig, check: FieldChecker) -> None:

@@ -3,7 +3,8 @@
 Feeds made, each as `feed.xml` (RSS) and `atom.xml` (Atom) beside the list page it follows
 (`urls.rss_feed`, `urls.atom_feed`): the whole portal (`/feed.xml`), every region
 (kabupaten, kecamatan, desa: a region's feed holds its descendants' stories too), every
-category, every operator and, unless `feeds.tags: false`, every tag.
+category, every operator and, unless `feeds.tags: false`, every tag; and the fact
+checks of `/cek-fakta/` (their entries titled "[HOAKS] …").
 
 - Entries: published stories only (not scheduled, not expired), newest first, at most
   `feeds.limit`. An entry's id (RSS guid) is the story's absolute URL; an Atom feed's id
@@ -49,10 +50,10 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 LABELS: dict[str, dict[str, str]] = {
     "id": {"kabupaten": "Kabupaten", "kota": "Kota", "kecamatan": "Kecamatan", "desa": "Desa",
            "kelurahan": "Kelurahan", "region_name": "{kind} {name}", "category": "Kategori",
-           "tag": "Tag", "author": "Penulis"},
+           "tag": "Tag", "author": "Penulis", "factchecks": "Cek Fakta"},
     "en": {"kabupaten": "Regency", "kota": "City", "kecamatan": "District", "desa": "Village",
            "kelurahan": "Urban village", "region_name": "{name} {kind}", "category": "Category",
-           "tag": "Tag", "author": "Author"},
+           "tag": "Tag", "author": "Author", "factchecks": "Fact checks"},
 }
 
 #: Characters XML 1.0 forbids even escaped (C0 controls but tab and newlines, surrogates).
@@ -124,6 +125,8 @@ def feed_specs(site: Site) -> list[FeedSpec]:
     if config.feeds.tags:
         specs += [spec(tag.url, f"{words['tag']} {tag.name}", "", site.by_tag.get(slug, ()))
                   for slug, tag in site.tags.items()]
+    if site.factchecks:
+        specs.append(spec(urls.factchecks(), words["factchecks"], "", site.factchecks))
     return specs
 
 
@@ -131,7 +134,7 @@ def publish_feeds(site: Site, root: Path) -> list[Output]:
     """`feed.xml` and `atom.xml` for the portal and every list; `root` to size story images."""
     newest_anywhere = _newest(site.stories, site.build_time)
     sizes = {story.meta.image.source: (root / story.meta.image.source).stat().st_size
-             for story in site.stories if story.meta.image}
+             for story in (*site.stories, *site.factchecks) if story.meta.image}
     outputs: list[Output] = []
     for spec in feed_specs(site):
         generator = _feed(site, spec, sizes,
@@ -170,7 +173,8 @@ def _entry(site: Site, generator: FeedGenerator, story: Story, sizes: dict[str, 
     url = urls.absolute(config.base_url, story.url)
     entry = generator.add_entry()
     entry.guid(url, permalink=True)  # also the Atom <id>
-    entry.title(_text(meta.title))
+    label = f"[{meta.factcheck.info.label}] " if meta.factcheck else ""
+    entry.title(_text(label + meta.title))
     entry.link(href=url, rel="alternate", type="text/html")
     entry.published(meta.date)
     entry.updated(meta.updated or meta.date)  # not feedgen's datetime.now()

@@ -71,8 +71,8 @@ CARD_CODE = cache_key(file_hash(Path(cards.__file__)), VARIANT_CODE)
 
 
 def card_key(text: cards.CardText, photo_hash: str, font_hash: str) -> str:
-    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, photo_hash,
-                     font_hash, cards.ENGINE)
+    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, text.label,
+                     text.tone, photo_hash, font_hash, cards.ENGINE)
 
 
 def variant_key(photo_hash: str, width: int) -> str:
@@ -107,8 +107,11 @@ class _Plan:
 
     def card(self, site: Site, story: Story) -> None:
         image = story.meta.image
+        fact = story.meta.factcheck
         text = cards.CardText(title=story.meta.title, site_title=site.config.title,
-                              region=region_label(site, story.meta.region))
+                              region=region_label(site, story.meta.region),
+                              label=f"[{fact.info.label}]" if fact else "",
+                              tone=fact.info.tone if fact else "false")
         photo = self.root / image.source if image else None
         key = card_key(text, self.photo_hash(image) if image else "", self.font_hash)
         self.jobs.append(_Job(path=urls.output_path(urls.share_card(story.url)), cache=self.cards,

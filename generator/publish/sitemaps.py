@@ -7,7 +7,7 @@ Files made (all URLs inside them absolute, from `site.config.base_url`):
   every list page with its pagination (structure/routes.py), and the static pages. The 404
   page and noindex pages (stories not yet published, shown only by `--drafts`, and
   expired stories) are left out.
-- `/sitemaps/berita-<year>.xml`: published stories of one year, newest first, with their
+- `/sitemaps/berita-<year>.xml`: published stories (and fact checks) of one year, with their
   images; a file would pass 50,000 URLs or 50 MB, so it continues in `berita-<year>-2.xml`.
 - `/news-sitemap.xml`: Google News, stories published in the 48 hours up to the build time.
 - `/robots.txt`: allows everything and names both sitemaps.
@@ -99,7 +99,7 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
     pages += [Entry(url=p.url, lastmod=lastmod(p.url, None)) for p in site.pages]
     children = child_sitemaps("halaman", pages, base, zone)
     by_year: dict[int, list[Entry]] = {}
-    for story in site.stories:
+    for story in (*site.stories, *site.factchecks):
         if story.meta.public(site.build_time):  # the others are rendered noindex
             by_year.setdefault(story.meta.date.year, []).append(
                 Entry(url=story.url, lastmod=lastmod(story.url, story_lastmod(story)),

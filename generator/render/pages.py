@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import urls
-from generator.model import Region, Site, Story
+from generator.model import VERDICTS, Region, Site, Story
 from generator.render import seo
 from generator.render.views import (
     DESCRIPTION_LIMIT,
@@ -20,6 +20,7 @@ from generator.render.views import (
     RegionRef,
     RegionView,
     TermView,
+    VerdictView,
     Views,
     describe,
 )
@@ -56,6 +57,7 @@ class PageMaker:
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
+        yield from self.factchecks()
         for page in self.site.pages:
             yield self.spec("page.html", "page", page.title, page.url,
                             page.summary or describe(page.body.first_paragraph),
@@ -79,8 +81,10 @@ class PageMaker:
         facts = seo.PageFacts(kind=kind, title=title, description=description,
                               canonical=self.views.abs(url), breadcrumbs=crumbs,
                               image=image or self.logo, first_page=number == 1)
-        head = seo.head(self.site_view, facts, context.get("story") if kind == "story" else None,
-                        iso=self.views.dates.iso, region_label=self.region_label)
+        story = context.get("story") if kind in ("story", "factcheck") else None
+        head = seo.head(self.site_view, facts, story, iso=self.views.dates.iso,
+                        region_label=self.region_label,
+                        claim_review=self.site.config.factcheck.claimreview)
         page = PageView(title=title, full_title=full, description=facts.description,
                         url=url, canonical=facts.canonical, kind=kind, breadcrumbs=crumbs,
                         noindex=noindex, feeds=(*self.site_feeds, *feeds), image=facts.image,
@@ -120,6 +124,8 @@ class PageMaker:
                             listing=self.listing(listing))
 
     def story(self, story: Story) -> PageSpec:
+        if story.meta.factcheck is not None:
+            return self.factcheck(story)
         view = self.views.story(story)
         region = self.site.regions[story.meta.region]
         home = self.site.regions[region.lineage[min(1, len(region.lineage) - 1)]]  # kecamatan
@@ -133,6 +139,34 @@ class PageMaker:
                          image=seo.share_image(self.views.base, view),
                          story=view, feeds=self.feed_links(home.url, self.region_label(home)),
                          related=tuple(self.views.story(s) for s in related(self.site, story)))
+
+    def factcheck(self, story: Story) -> PageSpec:
+        """A fact-check page: the label leads its title everywhere it is shown or shared."""
+        view = self.views.story(story)
+        assert view.factcheck is not None  # story() sends only fact checks here
+        section = Link(self.t["factchecks"], urls.factchecks())
+        others = tuple(self.views.story(s) for s in self.site.factchecks if s.url != story.url)
+        return self.spec("factcheck.html", "factcheck", f"{view.factcheck.label} {view.title}",
+                         story.url, story.meta.summary or story.body.first_paragraph,
+                         (self.home_crumb, section, Link(story.meta.title, story.url)),
+                         noindex=view.noindex, image=seo.share_image(self.views.base, view),
+                         story=view, related=others[:4],
+                         feeds=self.feed_links(urls.factchecks(), self.t["factchecks"]))
+
+    def factchecks(self) -> Iterator[PageSpec]:
+        """`/cek-fakta/`, paginated; only when the portal has fact checks."""
+        if not self.site.factchecks:
+            return
+        title = self.t["factchecks"]
+        crumbs = (self.home_crumb, Link(title, urls.factchecks()))
+        legend = tuple(VerdictView(verdict=verdict, label=f"[{info.label}]", tone=info.tone,
+                                   meaning=self.t[f"verdict_{verdict}"])
+                       for verdict, info in VERDICTS.items())
+        for listing in self.paged(self.site.factchecks, urls.factchecks()):
+            yield self.spec("factchecks.html", "factchecks", title, listing.url,
+                            self.t["factchecks_intro"], crumbs, number=listing.number,
+                            listing=self.listing(listing), verdicts=legend,
+                            feeds=self.feed_links(urls.factchecks(), title))
 
     def regions_index(self) -> PageSpec:
         def node(region: Region) -> RegionNode:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
-from generator.model import Image, Region, Site, Story, TocEntry
+from generator.model import FactCheck, Image, Region, Site, Story, TocEntry
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 
@@ -97,6 +97,31 @@ class PageView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckView:
+    """A fact check's claim and verdict (docs/themes.md)."""
+
+    claim: str
+    claim_where: str  # may be empty
+    claim_date: datetime | None
+    claim_url: str  # may be empty
+    verdict: str  # hoaks, disinformasi, misinformasi, malinformasi, menyesatkan, …
+    label: str  # "[HOAKS]": the brackets included
+    tone: str  # false | mixed | true: for the label's colour
+    sources: tuple[Link, ...]  # url may be empty
+    section: Link  # "Cek Fakta", `/cek-fakta/`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictView:
+    """One label of the fact-check legend: "[HOAKS]", its colour and what it means."""
+
+    verdict: str
+    label: str
+    tone: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryView:
     title: str
     url: str
@@ -122,6 +147,7 @@ class StoryView:
     scheduled: bool = False  # dated after the build: only a preview (--drafts) shows it
     expired: bool = False  # its `expires` has passed: reachable, in no list
     noindex: bool = False  # not published, scheduled or expired
+    factcheck: FactCheckView | None = None  # set on the pages of content/cek-fakta/
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,6 +242,8 @@ class Views:
         nav = (Link(self.t["home"], urls.home()), Link(self.t["regions"], urls.regions_index()),
                Link(self.t["categories"], urls.categories_index()),
                Link(self.t["archives"], urls.archives_index()),
+               *((Link(self.t["factchecks"], urls.factchecks()),) if self.site.factchecks
+                 else ()),
                *(Link(p.title, p.url) for p in self.site.pages if p.menu is not None))
         logo = config.organisation.logo
         return SiteView(
@@ -254,9 +282,20 @@ class Views:
             status=meta.status, share=share_links(meta.title, abs_url),
             expires=meta.expires, scheduled=meta.scheduled(site.build_time),
             expired=meta.expired(site.build_time),
-            noindex=not meta.public(site.build_time))
+            noindex=not meta.public(site.build_time),
+            factcheck=factcheck_view(meta.factcheck, Link(self.t["factchecks"],
+                                                          urls.factchecks()))
+            if meta.factcheck else None)
         self._stories[story.url] = view
         return view
+
+
+def factcheck_view(fact: FactCheck, section: Link) -> FactCheckView:
+    return FactCheckView(claim=fact.claim, claim_where=fact.claim_where,
+                         claim_date=fact.claim_date, claim_url=fact.claim_url,
+                         verdict=fact.verdict, label=f"[{fact.info.label}]", tone=fact.info.tone,
+                         sources=tuple(Link(s.name, s.url) for s in fact.sources),
+                         section=section)
 
 
 def srcset(url: str, width: int | None) -> str:

@@ -42,15 +42,22 @@ def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
     return MappingProxyType({key: tuple(groups.get(key, ())) for key in ordered})
 
 
+def _newest_first(stories: tuple[Story, ...]) -> tuple[Story, ...]:
+    return tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
+
+
 def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
                assets: tuple[Asset, ...], build_time: datetime, *,
-               unlisted: tuple[Story, ...] = (),
+               unlisted: tuple[Story, ...] = (), factchecks: tuple[Story, ...] = (),
                next_change: ScheduledChange | None = None) -> Site:
     """Group the stories every way the site lists them. Stories newest first.
 
-    `unlisted` stories (expired) get their pages but are in no grouping.
+    `unlisted` stories (expired) get their pages but are in no grouping. Fact checks have
+    their own section and are grouped only by tag: a topic's page shows the clarifications
+    of hoaxes about it too, labelled; regions, categories, operators and archives stay good
+    news.
     """
-    ordered = tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
+    ordered = _newest_first(stories)
     regions = resolve_regions(config)
     by_region: defaultdict[str, list[Story]] = defaultdict(list)
     by_category: defaultdict[str, list[Story]] = defaultdict(list)
@@ -69,7 +76,8 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         local = meta.date.astimezone(zone)
         by_year[local.year].append(story)
         by_month[(local.year, local.month)].append(story)
-        for name in meta.tags:
+    for story in _newest_first(ordered + factchecks):
+        for name in story.meta.tags:
             slug = urls.slugify(name)
             by_tag[slug].append(story)
             spellings[slug][name] += 1
@@ -90,6 +98,6 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         by_year=_freeze(by_year, sorted(by_year, reverse=True)),
         by_month=_freeze(by_month, sorted(by_month, reverse=True)),
         assets=assets,
-        unlisted=tuple(sorted(unlisted, key=lambda s: (-s.meta.date.timestamp(), s.url))),
+        unlisted=_newest_first(unlisted), factchecks=_newest_first(factchecks),
         next_change=next_change,
     )

@@ -16,7 +16,7 @@ def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:
 
     def consider(candidates: tuple[Story, ...], points: int) -> None:
         for other in _nearest(candidates, story):
-            if other.url != story.url:
+            if other.url != story.url and other.meta.factcheck is None:  # stories only
                 scores[other.url] = scores.get(other.url, 0) + points
                 pool[other.url] = other
 

@@ -17,7 +17,8 @@ from generator.structure.pagination import Listing, paginate
 
 __all__ = ["Route", "RouteKind", "list_routes", "newest", "story_lastmod"]
 
-RouteKind = Literal["home", "region", "category", "tag", "operator", "archive", "index"]
+RouteKind = Literal["home", "region", "category", "tag", "operator", "archive", "index",
+                   "factchecks"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +75,8 @@ def list_routes(site: Site) -> tuple[Route, ...]:
         for (y, m), month_stories in sorted(site.by_month.items()):
             if y == year:
                 routes += _paged(site, "archive", month_stories, urls.archive_month(y, m))
+    if site.factchecks:
+        routes += _paged(site, "factchecks", site.factchecks, urls.factchecks())
     return tuple(routes)
 
 
