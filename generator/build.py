@@ -19,6 +19,7 @@ from pathlib import Path
 
 from generator.config import load_config
 from generator.content import discover, load_content
+from generator.content.history import read_history
 from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
@@ -30,6 +31,7 @@ from generator.publish.schedule import schedule_file
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
+from generator.structure.routes import history_lastmods
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,8 +107,9 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
+    history = read_history(root, config, diags)  # one `git log` pass; empty without git
     content = load_content(root, config, tree, diags, include_drafts=options.drafts,
-                           now=build_time)
+                           now=build_time, history=history)
     stop_if_failed()
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
@@ -118,7 +121,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 4. Render pages and publish the other outputs
     outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
-    outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
+    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
     outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
     outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
     outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change

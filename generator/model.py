@@ -82,6 +82,16 @@ class FactCheck:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FileHistory:
+    """What git says about one content file, renames followed: when, how often, by whom."""
+
+    first: datetime  # the first commit that touched it (committer date)
+    last: datetime  # the latest commit that touched it
+    commits: int
+    contributors: tuple[str, ...]  # operator ids (git names when unknown), first author first
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TocEntry:
     """A heading of a story body, for the table of contents."""
 
@@ -150,6 +160,7 @@ class Story:
     meta: StoryMeta
     body: RenderedBody
     url: str
+    history: FileHistory | None = None  # from git, when the portal is a git checkout
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +173,7 @@ class Page:
     menu: int | None  # position in the main navigation; None keeps it out
     url: str
     body: RenderedBody
+    history: FileHistory | None = None  # from git, when the portal is a git checkout
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

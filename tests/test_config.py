@@ -62,7 +62,7 @@ SCHEMA_CASES = [
     ("unknown-key-without-suggestion", MINIMAL_SITE_YAML + "warna: biru\n",
      "site.yaml:33:1: error: kunci 'warna' tidak dikenal\n"
      "  hint: pilihan yang ada: 'base_url', 'categories', 'editorial', 'extra', 'factcheck', "
-     "'feeds', 'indexnow', 'language', …\n"
+     "'feeds', 'history', 'indexnow', …\n"
      "  | warna: biru"),
     ("missing-required-key", edit("base_url: https://uji.example.go.id\n", ""),
      "site.yaml:1:1: error: base_url wajib diisi\n"

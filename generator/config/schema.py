@@ -84,6 +84,9 @@ class OperatorConfig:
                       example="region: baamang")
     role: Literal["operator", "editor"] = doc("'operator' writes; 'editor' also approves.",
                                              default="operator")
+    git: tuple[str, ...] = doc(
+        "Names or e-mail addresses this operator commits with, to credit their git commits "
+        "to them (their full `name` matches without this).", default=())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +141,16 @@ class FactCheckConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryConfig:
+    """Dates and contributors from the portal's git history."""
+
+    git: Literal["auto", "always", "never"] = doc(
+        "'auto': read `git log` when the portal folder is the top of a git checkout. "
+        "'always': also inside a bigger repository, and warn when git cannot be read. "
+        "'never': the front matter alone decides.", default="auto")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """The whole of site.yaml."""
 
@@ -161,6 +174,8 @@ class SiteConfig:
         "Editorial review and approval.", default_factory=EditorialConfig)
     factcheck: FactCheckConfig = doc(  # noqa: RUF009
         "Fact-check pages (cek fakta).", default_factory=FactCheckConfig)
+    history: HistoryConfig = doc(  # noqa: RUF009
+        "Dates and operators from git.", default_factory=HistoryConfig)
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",

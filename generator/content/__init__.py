@@ -9,9 +9,11 @@ from __future__ import annotations
 import posixpath
 import urllib.parse
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 
 from generator import urls
 from generator.config import walk_regions
@@ -23,9 +25,20 @@ from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolved, Resolver, Unresolved, render
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
-from generator.model import Asset, Image, Page, RenderedBody, ScheduledChange, Story, StoryMeta
+from generator.model import (
+    Asset,
+    FileHistory,
+    Image,
+    Page,
+    RenderedBody,
+    ScheduledChange,
+    Story,
+    StoryMeta,
+)
 
 __all__ = ["Content", "discover", "load_content"]
+
+_NO_HISTORY: Mapping[str, FileHistory] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,11 +81,14 @@ class _Parsed:
 
 
 def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
-                 include_drafts: bool, now: datetime) -> Content:
+                 include_drafts: bool, now: datetime,
+                 history: Mapping[str, FileHistory] = _NO_HISTORY) -> Content:
     """Validate every story and page, then render the ones this build publishes.
 
     `now` is the build time: a story dated after it is scheduled (built only with
     `include_drafts`, as a preview), one whose `expires` has passed is built unlisted.
+    `history` (content/history.py) gives each file its git dates and contributors; a story
+    without `updated:` takes its last commit as `updated` when it was changed after `date`.
     """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
@@ -125,8 +141,9 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         _report(problems, parsed, diags)
         image = _hero(meta, parsed.path, where, resolve, diags)
         assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
-        stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
-                             body=_with_assets(body, assets)))
+        known = history.get(parsed.path)
+        stories.append(Story(path=parsed.path, meta=_meta(meta, image, known), url=url,
+                             body=_with_assets(body, assets), history=known))
     pages = []
     for parsed, fields, _slug in page_meta:
         url = page_urls[parsed.path]
@@ -134,7 +151,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                                                        unpublished, config.limits.image_mb))
         _report(problems, parsed, diags)
         pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
-                          menu=fields.menu, url=url, body=body))
+                          menu=fields.menu, url=url, body=body, history=history.get(parsed.path)))
     static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
     expired = {parsed.path for parsed, meta, _ in published if meta.expires is not None
                and meta.expires <= now}
@@ -292,8 +309,13 @@ def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,
                  width=result.width, height=result.height)
 
 
-def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
-    return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
+def _meta(meta: CheckedStory, image: Image | None, history: FileHistory | None) -> StoryMeta:
+    updated = meta.updated
+    if updated is None and history is not None and history.commits > 1 \
+            and history.last > meta.date:
+        updated = history.last  # corrected after publication, says git (the first commit
+        # only created the file, so a single commit is never an update)
+    return StoryMeta(title=meta.title, date=meta.date, updated=updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
                      status=meta.status, approved_by=meta.approved_by, expires=meta.expires,
