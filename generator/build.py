@@ -91,14 +91,27 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors."""
     started = time.perf_counter()
     diags = Diagnostics()
+    site = load_site(root, options, diags)  # stages 1-3
 
-    def stop_if_failed() -> None:
-        if diags.has_errors(strict=options.strict):
-            raise BuildFailed(diags)
+    # 4. Render pages and publish the other outputs
+    outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
+    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
+    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
+    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
+    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
+    _check_collisions(outputs, diags)
+    _stop_if_failed(diags, options)
+    outputs.sort(key=lambda o: o.path)
+    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
+                       seconds=time.perf_counter() - started)
 
+
+def load_site(root: Path, options: BuildOptions, diags: Diagnostics) -> Site:
+    """Stages 1-3: the site as data, nothing rendered (`build`, and `kabar report`)."""
     # 1. Configuration
     config = load_config(root, diags)
-    stop_if_failed()
+    _stop_if_failed(diags, options)
     assert config is not None  # guaranteed when no error was collected
     if options.base_url:
         config = replace(config, base_url=options.base_url.rstrip("/"))
@@ -110,27 +123,20 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     history = read_history(root, config, diags)  # one `git log` pass; empty without git
     content = load_content(root, config, tree, diags, include_drafts=options.drafts,
                            now=build_time, history=history)
-    stop_if_failed()
+    _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
-    site = build_site(config, content.stories, content.pages, content.assets, build_time,
+    return build_site(config, content.stories, content.pages, content.assets, build_time,
                       unlisted=content.unlisted, factchecks=content.factchecks,
                       next_change=content.next_change)
 
-    # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags, options.progress), *copy_assets(site, root)]
-    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
-    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
-    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
-    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
-    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, diags)
-    stop_if_failed()
-    outputs.sort(key=lambda o: o.path)
-    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
-                       seconds=time.perf_counter() - started)
+
+def _stop_if_failed(diags: Diagnostics, options: BuildOptions) -> None:
+    """Between stages: a site known to be broken goes no further."""
+    if diags.has_errors(strict=options.strict):
+        raise BuildFailed(diags)
 
 
 def _check_collisions(outputs: list[Output], diags: Diagnostics) -> None:
