@@ -17,7 +17,13 @@ from pathlib import Path
 
 from generator import __version__, audit, dev, ping, report, scaffold
 from generator.build import BuildOptions, BuildResult, build, load_site
-from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator.diagnostics import (
+    BuildFailed,
+    Diagnostics,
+    format_github,
+    format_gitlab,
+    format_report,
+)
 from generator.progress import Progress
 from generator.report import formats, html
 from generator.writer import OutputError, check_target, write
@@ -70,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     root_option(p)
     p.add_argument("--drafts", action="store_true", help="periksa juga cerita draft/review")
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
+    p.add_argument("--format", choices=("text", "github", "gitlab"), default="text",
+                   help="github: anotasi GitHub Actions (::error file=…,line=…::) di stdout; "
+                   "gitlab: laporan Code Quality GitLab (JSON) di stdout; pesan biasa tetap "
+                   "di stderr")
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("serve", help="pratinjau di peramban: dibangun ulang setiap kali disimpan")
@@ -212,18 +222,27 @@ def _print_schedule(result: BuildResult) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    machine = {"github": format_github, "gitlab": format_gitlab}.get(args.format)
     try:
         result = build(args.root, BuildOptions(drafts=bool(args.drafts),
                                                strict=args.strict))
     except BuildFailed as exc:
+        if machine is not None:
+            print(machine(exc.diagnostics))
         return _failed(exc)
+    if machine is not None:  # stdout is for the machine (GitLab reads it as JSON)
+        print(machine(result.diagnostics))
     _print_diagnostics(result.diagnostics)
     notes = len(result.diagnostics.notes)
     checks = len(result.site.factchecks)
+    say = sys.stderr if machine is not None else sys.stdout
     print(f"ok: {len(result.site.stories)} cerita"
           + (f" dan {checks} cek fakta" if checks else "") + " diperiksa, "
-          f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""))
-    _print_schedule(result)
+          f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""),
+          file=say)
+    note = result.schedule_note()
+    if note:
+        print(note, file=say)
     return EXIT_OK
 
 

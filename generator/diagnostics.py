@@ -8,6 +8,8 @@ exception with a traceback. Stages add to a `Diagnostics` collector passed in ex
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +121,52 @@ def format_report(diagnostics: Iterable[Diagnostic], *, cap: int = PRINT_CAP) ->
     if len(ordered) > cap:
         lines.append(f"... dan {len(ordered) - cap} masalah lain tidak ditampilkan.")
     return "\n".join(lines)
+
+
+#: GitHub's workflow-command levels, and GitLab's Code Quality severities, by severity.
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info"}
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    """Escape as GitHub's toolkit does: %, CR, LF always; ':' and ',' in properties."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def format_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """One `::error file=…,line=…,col=…,title=…::message` line per diagnostic.
+
+    GitHub Actions turns these into annotations at the file and line, in the pull request's
+    diff and the run's summary; the hint follows the message on its own line.
+    """
+    lines = []
+    for d in sorted(diagnostics, key=Diagnostic.report_key):
+        props = [f"file={_github_escape(d.path, prop=True)}"]
+        if d.line:
+            props.append(f"line={d.line}")
+            if d.column:
+                props.append(f"col={d.column}")
+        props.append(f"title={_github_escape('kabar ' + d.severity, prop=True)}")
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::"
+                     f"{_github_escape(message)}")
+    return "\n".join(lines)
+
+
+def format_gitlab(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitLab Code Quality JSON (a subset of Code Climate's): shown in the merge request."""
+    issues = []
+    for d in sorted(diagnostics, key=Diagnostic.report_key):
+        key = f"{d.path}:{d.line}:{d.column}:{d.severity}:{d.message}"
+        issues.append({
+            "description": d.message + (f" (hint: {d.hint})" if d.hint else ""),
+            "check_name": f"kabar-{d.severity}",
+            "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
+            "severity": _GITLAB_SEVERITY[d.severity],
+            "location": {"path": d.path, "lines": {"begin": max(d.line, 1)}},
+        })
+    return json.dumps(issues, ensure_ascii=False, indent=2)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
