@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from generator import urls
 from generator.config import load_config
 from generator.content import discover, load_content
 from generator.content.history import read_history
@@ -63,10 +65,11 @@ class BuildResult:
             return f"{value:,}".replace(",", ".")
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
+        translated = f" (+{num(len(site.translations))} terjemahan)" if site.translations else ""
         checks = f"{num(len(site.factchecks))} cek fakta, " if site.factchecks else ""
-        return (f"{num(len(site.stories))} cerita, {checks}{num(len(site.regions))} wilayah, "
+        return (f"{num(len(site.stories))} cerita{translated}, {checks}"
+                f"{num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
-
 
     def schedule_note(self) -> str | None:
         """'perubahan terjadwal berikutnya: 2026-11-21 08:00 WIB (terbit: content/…)'."""
@@ -100,7 +103,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
     outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
     outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, diags)
+    _check_collisions(outputs, _sources(site), diags)
     _stop_if_failed(diags, options)
     outputs.sort(key=lambda o: o.path)
     return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
@@ -139,14 +142,64 @@ def _stop_if_failed(diags: Diagnostics, options: BuildOptions) -> None:
         raise BuildFailed(diags)
 
 
-def _check_collisions(outputs: list[Output], diags: Diagnostics) -> None:
-    """Two outputs for one path (e.g. content/static/index.html vs the home page)."""
-    seen: set[str] = set()
-    for output in outputs:
-        key = output.path.casefold()
-        if key in seen:
-            diags.error("content/static/", 0,
-                        f"dua berkas keluaran memakai alamat yang sama: {output.path}",
-                        hint="ganti nama berkas di content/static/ atau slug halaman")
-        seen.add(key)
+def _sources(site: Site) -> dict[str, list[str]]:
+    """Output path → the content files it is made from (none: a file kabar makes itself)."""
+    found: dict[str, list[str]] = {}
 
+    def add(url: str, source: str) -> None:
+        owners = found.setdefault(urls.output_path(url), [])
+        if source not in owners:
+            owners.append(source)
+
+    for story in site.every_story():
+        add(story.url, story.path)
+        add(urls.share_card(story.url), story.path)
+        for asset in story.body.assets:
+            add(asset.url, asset.source)
+    for page in site.pages:
+        add(page.url, page.path)
+        for asset in page.body.assets:
+            add(asset.url, asset.source)
+    for asset in site.assets:
+        add(asset.url, asset.source)
+    return found
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _url_key(path: str) -> str:
+    """Paths that one file system may store as one file: case-insensitive (Windows, macOS)
+    or normalisation-insensitive (macOS: 'café' typed as é or as e + ◌́)."""
+    return _nfc(_nfc(path).casefold())
+
+
+def _check_collisions(outputs: list[Output], sources: dict[str, list[str]],
+                      diags: Diagnostics) -> None:
+    """Two outputs for one path (content/static/index.html vs the home page), or for two
+    paths that differ only by case or Unicode normalisation (Foto.png vs foto.png)."""
+    seen: dict[str, str] = {}
+    for output in outputs:
+        key = _url_key(output.path)
+        if key not in seen:
+            seen[key] = output.path
+            continue
+        other = seen[key]
+        made = f"berkas buatan kabar /{output.path}"
+        if other == output.path:
+            first, second = [*sources.get(output.path, []), made, made][:2]
+            diags.error(first if first != made else second, 0,
+                        f"dua berkas keluaran memakai alamat yang sama: {output.path} "
+                        f"(dari {first} dan {second})",
+                        hint="ganti nama salah satu berkas, atau beri slug lain")
+        else:
+            theirs, mine = (next(iter(sources.get(p, [])), f"berkas buatan kabar /{p}")
+                            for p in (other, output.path))
+            diags.error(mine if output.path in sources else theirs, 0,
+                        f"alamat /{other} (dari {theirs}) dan /{output.path} (dari {mine}) "
+                        + ("hanya beda huruf besar/kecil" if _nfc(other) != _nfc(output.path)
+                           else "tampak sama tetapi ditulis dengan bentuk Unicode berbeda "
+                           "(misalnya é sebagai satu huruf, atau e lalu tanda aksen)"),
+                        hint="di server atau komputer yang tidak membedakannya, yang satu "
+                        "menimpa yang lain; ganti nama salah satu berkas")

@@ -8,6 +8,7 @@ says so.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import traceback
@@ -205,7 +206,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     except (OutputError, OSError) as exc:
-        print(f"{out}: error: tidak bisa menulis hasil: {exc}", file=sys.stderr)
+        print(f"{out}: error: tidak bisa menulis hasil: {_why(exc)}", file=sys.stderr)
         print("  hint: periksa izin tulis dan ruang disk; folder output/ lama tidak diubah",
               file=sys.stderr)
         return EXIT_ERRORS
@@ -219,6 +220,23 @@ def _print_schedule(result: BuildResult) -> None:
     note = result.schedule_note()
     if note:
         print(note)
+
+
+#: What the usual write failures mean, in the operator's words.
+_WRITE_ERRORS = {
+    errno.ENOSPC: "disk penuh",
+    errno.EDQUOT: "kuota disk habis",
+    errno.EFBIG: "berkas melebihi batas ukuran yang diizinkan sistem",
+    errno.EROFS: "folder hanya-baca (read-only)",
+    errno.EACCES: "tidak ada izin tulis",
+    errno.EPERM: "tidak diizinkan menulis",
+}
+
+
+def _why(exc: Exception) -> str:
+    """`disk penuh ([Errno 28] No space left on device: '…')`: plain words first."""
+    words = _WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
+    return f"{words} ({exc})" if words else str(exc)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -236,7 +254,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     notes = len(result.diagnostics.notes)
     checks = len(result.site.factchecks)
     say = sys.stderr if machine is not None else sys.stdout
-    print(f"ok: {len(result.site.stories)} cerita"
+    print(f"ok: {len(result.site.stories) + len(result.site.translations)} cerita"
           + (f" dan {checks} cek fakta" if checks else "") + " diperiksa, "
           f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""),
           file=say)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from generator import invisible
+
 #: "info" is for the editor, not a mistake: a story waiting for review. It never fails a
 #: build, not even with --strict.
 Severity = Literal["error", "warning", "info"]
@@ -48,7 +50,9 @@ class Diagnostic:
             text += f"\n  hint: {self.hint}"
         if self.source_line.strip():
             text += f"\n  | {self.source_line.rstrip()}"
-        return text
+        # Quoted values and source lines are the operator's text: a terminal escape or a
+        # bidi mark in them must not recolour, clear or reorder the terminal or CI log.
+        return invisible.visible(text)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.message)
@@ -142,15 +146,16 @@ def format_github(diagnostics: Iterable[Diagnostic]) -> str:
     """
     lines = []
     for d in sorted(diagnostics, key=Diagnostic.report_key):
-        props = [f"file={_github_escape(d.path, prop=True)}"]
+        props = [f"file={_github_escape(invisible.visible(d.path), prop=True)}"]
         if d.line:
             props.append(f"line={d.line}")
             if d.column:
                 props.append(f"col={d.column}")
         props.append(f"title={_github_escape('kabar ' + d.severity, prop=True)}")
         message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        # the operator's text: no terminal escape or bidi mark reaches the CI log
         lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::"
-                     f"{_github_escape(message)}")
+                     f"{_github_escape(invisible.visible(message))}")
     return "\n".join(lines)
 
 
@@ -160,7 +165,8 @@ def format_gitlab(diagnostics: Iterable[Diagnostic]) -> str:
     for d in sorted(diagnostics, key=Diagnostic.report_key):
         key = f"{d.path}:{d.line}:{d.column}:{d.severity}:{d.message}"
         issues.append({
-            "description": d.message + (f" (hint: {d.hint})" if d.hint else ""),
+            "description": invisible.visible(d.message + (f" (hint: {d.hint})" if d.hint
+                                                          else "")),
             "check_name": f"kabar-{d.severity}",
             "fingerprint": hashlib.sha256(key.encode()).hexdigest(),
             "severity": _GITLAB_SEVERITY[d.severity],

@@ -135,6 +135,8 @@ class StoryMeta:
     slug: str
     source: Source | None
     status: Status
+    lang: str  # `id` | `en`: the site language unless front matter says `lang:`
+    translation_key: str  # "" for none; stories sharing one are versions of each other
     approved_by: str = ""  # the editor who approved it (operator id)
     expires: datetime | None = None  # from then on: out of lists, feeds, sitemaps; noindex
     factcheck: FactCheck | None = None  # set for the pages of content/cek-fakta/
@@ -215,7 +217,10 @@ class Site:
 
     config: SiteConfig
     build_time: datetime
-    stories: tuple[Story, ...]  # newest first, then by URL
+    stories: tuple[Story, ...]  # in the site language: every list shows these; newest first
+    translations: tuple[Story, ...]  # in other languages: their own pages and feeds only
+    versions: Mapping[str, tuple[Story, ...]]  # translation key → its versions (≥ 2), the
+    #                                            site language first, then by language
     pages: tuple[Page, ...]
     regions: Mapping[str, Region]  # in site.yaml order, depth first
     categories: Mapping[str, CategoryConfig]
@@ -233,8 +238,22 @@ class Site:
     next_change: ScheduledChange | None = None  # when a rebuild would next change the portal
 
     def every_story(self) -> tuple[Story, ...]:
-        """Every story that gets a page: the listed ones, fact checks, the unlisted (expired)."""
-        return self.stories + self.factchecks + self.unlisted
+        """Every story that gets a page: the listed ones in the site language, fact checks,
+        translations, then the unlisted (expired, in any language)."""
+        return self.stories + self.factchecks + self.translations + self.unlisted
+
+    def listed_stories(self) -> tuple[Story, ...]:
+        """The stories search engines are told about (sitemaps): every one but the expired."""
+        return self.stories + self.factchecks + self.translations
+
+    def versions_of(self, story: Story) -> tuple[Story, ...]:
+        """All versions of `story` (itself included), or () when it has no translation.
+
+        An unlisted (expired) story is nobody's version, and has none: its page is noindex.
+        """
+        found = self.versions.get(story.meta.translation_key, ()) \
+            if story.meta.translation_key else ()
+        return found if any(v.url == story.url for v in found) else ()
 
 
 @dataclass(frozen=True, slots=True)

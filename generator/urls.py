@@ -7,9 +7,11 @@ import re
 import unicodedata
 from datetime import datetime
 
-#: First path segments the generator uses itself; a static page may not take them.
+#: First path segments the generator uses itself; a static page may not take them. The
+#: language codes are among them: stories in a language other than the site's live there.
 RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
-                      "assets", "cari", "feed", "sitemaps", "404.html", "cek-fakta"})
+                      "assets", "cari", "feed", "sitemaps", "404.html", "cek-fakta", "id",
+                      "en"})
 MAX_SLUG = 80
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -32,8 +34,17 @@ def home() -> str:
     return "/"
 
 
-def story(date: datetime, slug: str) -> str:
-    return f"/berita/{date.year:04d}/{slug}/"
+def story(date: datetime, slug: str, lang: str = "") -> str:
+    """`/berita/2024/x/`; a story in another language than the site's: `/en/berita/2024/x/`.
+
+    `lang` is empty for the site language (its stories keep the address they always had).
+    """
+    return f"{language_home(lang) if lang else '/'}berita/{date.year:04d}/{slug}/"
+
+
+def language_home(lang: str) -> str:
+    """The folder of everything in a language other than the site's: `/en/` (its feeds)."""
+    return f"/{lang}/"
 
 
 def factcheck(date: datetime, slug: str) -> str:

@@ -11,12 +11,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # Which parts of the package each part may import. Imports point down the layers;
 # siblings (content/structure, render/publish) never import each other.
 ALLOWED: dict[str, set[str]] = {
-    "diagnostics": set(),
+    "diagnostics": {"invisible"},
+    "invisible": set(),  # which characters hide or reorder text (layer 0, stdlib only)
     "config.schema": set(),
     "model": {"config.schema"},
     "urls": set(),
-    "config": {"config.schema", "diagnostics"},
-    "content": {"config", "config.schema", "diagnostics", "model", "urls"},
+    "config": {"config.schema", "diagnostics", "invisible"},
+    "content": {"config", "config.schema", "diagnostics", "invisible", "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
     "render": {"config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "publish": {"config", "config.schema", "diagnostics", "model", "urls", "structure"},

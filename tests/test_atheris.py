@@ -4,9 +4,11 @@ documented in fuzz/fuzz_content.py."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ RUNS = 1500
 
 
 @pytest.mark.slow
-def test_short_fuzz_run_finds_no_crash(tmp_path: Path) -> None:
+def test_short_fuzz_run_finds_no_crash(tmp_path: Path,
+                                       reliability: Callable[[str, list[str]], None]) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "fuzz" / "corpus", corpus)
     result = subprocess.run(
@@ -30,3 +33,7 @@ def test_short_fuzz_run_finds_no_crash(tmp_path: Path) -> None:
     assert "No module named 'atheris'" not in log, "install the test extras (atheris)"
     assert result.returncode == 0, log[-3000:]
     assert f"Done {RUNS} runs" in log
+    done = re.search(r"Done (\d+) runs", log)
+    assert done is not None
+    reliability("fuzz", ["atheris `fuzz/fuzz_content.py` (content loader)",
+                         f"{int(done[1])} runs", "0"])

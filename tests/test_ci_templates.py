@@ -171,10 +171,17 @@ def test_a_mistake_becomes_an_annotation_at_its_line(
 def test_annotations_escape_what_github_would_misread() -> None:
     from generator.diagnostics import Diagnostic, format_github
 
-    tricky = Diagnostic(path="content/stories/a,b:c.md", line=3, message="100% salah\r\nlagi",
+    tricky = Diagnostic(path="content/stories/a,b:c.md", line=3, message="100% salah\nlagi",
                         hint="coba: a, b")
     assert format_github([tricky]) == (
         "::error file=content/stories/a%2Cb%3Ac.md,line=3,title=kabar error::100%25 salah"
-        "%0D%0Alagi%0Ahint: coba: a, b")
+        "%0Alagi%0Ahint: coba: a, b")
+    # The operator's text reaches the CI log as the terminal shows it: a carriage return,
+    # a terminal escape or a bidi mark by name (invisible.visible), never raw.
+    hidden = Diagnostic(path="content/stories/\u202eexe.md", line=1,
+                        message="judul '\x1b[2J\r::error::palsu'")
+    assert format_github([hidden]) == (
+        "::error file=content/stories/<U+202E>exe.md,line=1,title=kabar error::judul "
+        "'<U+001B>[2J<U+000D>::error::palsu'")
     whole_file = Diagnostic(path="site.yaml", line=0, severity="warning", message="dangkal")
     assert format_github([whole_file]) == "::warning file=site.yaml,title=kabar warning::dangkal"

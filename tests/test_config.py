@@ -230,7 +230,7 @@ SYNTAX_CASES = [
     ("control-character", edit("tagline: Portal uji", "tagline: Portal\x07 uji"),
      "site.yaml:2:16: error: YAML tidak valid: ada karakter tak terlihat (kode 0x07)\n"
      "  hint: hapus karakter itu; biasanya terbawa saat menyalin teks dari aplikasi lain\n"
-     "  | tagline: Portal\x07 uji"),
+     "  | tagline: Portal<U+0007> uji"),  # shown by name: never raw on a terminal
 ]
 
 

@@ -38,6 +38,9 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("story", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/index.html", "kind-story"),
     ("story bundle image", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/posyandu.png",
      None),
+    ("translated story", "en/berita/2024/posyandu-mawar-in-mekarsari-gets-a-new-building/"
+     "index.html", "kind-story"),
+    ("language feed", "en/feed.xml", None),
     ("regions index", "wilayah/index.html", "kind-index"),
     ("kabupaten hub", "wilayah/sukamaju/index.html", "kind-region"),
     ("kabupaten hub page 2", "wilayah/sukamaju/page/2/index.html", "kind-region"),

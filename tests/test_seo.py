@@ -39,6 +39,7 @@ class Page:
         self.url = "/" + rel.removesuffix("index.html") if rel.endswith("index.html") \
             else "/" + rel
         self.tree = lxml.html.fromstring(path.read_bytes())
+        self.lang = self.tree.get("lang")  # <html lang>: "en" on the English versions
         self.kind = self.tree.body.get("class").removeprefix("kind-")
         self.og = defaultdict(list)
         for meta in self.tree.xpath("//head/meta[@property]"):
@@ -97,7 +98,7 @@ def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
         og, tw = page.og, page.twitter
         description = page.one('string(//meta[@name="description"]/@content)')
         expected = {
-            "og:site_name": [SITE["title"]], "og:locale": ["id_ID"],
+            "og:site_name": [SITE["title"]], "og:locale": [seo.OG_LOCALES[page.lang]],
             "og:type": ["article" if page.kind in ARTICLES else "website"],
             "og:url": [BASE + page.url], "og:description": [description],
         }
@@ -204,7 +205,7 @@ def _news_article(page: Page) -> list[str]:
         "mainEntityOfPage": article["mainEntityOfPage"] == canonical == article["url"],
         "articleSection": article["articleSection"] == page.og["article:section"][0],
         "keywords": article["keywords"] == page.og["article:tag"],
-        "inLanguage": article["inLanguage"] == "id",
+        "inLanguage": article["inLanguage"] == page.lang,
         "description": article["description"] ==
         page.one('string(//meta[@name="description"]/@content)'),
     }
@@ -221,7 +222,7 @@ def _place(page: Page, place: dict[str, Any]) -> list[str]:
     while node:
         chain.append(node["name"])
         node = node.get("containedInPlace")
-    kab_name = path[0].removeprefix("Kabupaten ")
+    kab_name = path[0].removeprefix("Kabupaten ").removesuffix(" Regency")  # English pages
     ok = (place["@type"] == "Place" and place["name"].startswith(path[-1])
           and (len(path) == 1 or place["name"].endswith(", " + kab_name))
           and chain == [*reversed(path[:-1]), "Indonesia"])

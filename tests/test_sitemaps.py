@@ -195,21 +195,23 @@ def test_example_sitemaps_validate_with_lxml_and_xmllint(example_output: Path,
 def test_example_lists_every_indexable_page_exactly_once(example_output: Path) -> None:
     files = _read_tree(example_output)
     listed = _check_every_indexable_page_once(files)
-    # Articles: stories and fact checks, /berita/<year>/… and /cek-fakta/<year>/…
-    article = re.compile(r"^/(?:berita|cek-fakta)/(\d{4})/")
-    story_pages = {url for url in listed if article.match(url)}
+    # Articles: stories (translations under /en/) and fact checks, /berita/<year>/…,
+    # /en/berita/<year>/… and /cek-fakta/<year>/…
+    article = re.compile(r"/(?:en/)?(?:berita|cek-fakta)/(\d{4})/[^/]+/")
+    story_pages = {url for url in listed if article.fullmatch(url)}
     assert any(u.startswith("/cek-fakta/") for u in story_pages)
+    assert any(u.startswith("/en/berita/") for u in story_pages)
     for child in _children(files):
         urls = [_path(loc) for loc in _locs(files[child])]
         name = child.removeprefix("sitemaps/").removesuffix(".xml")
         if name == "halaman":
             assert len(urls) == len(listed) - len(story_pages)
-            assert not any(article.match(u) for u in urls)
+            assert not any(article.fullmatch(u) for u in urls)
             assert urls[0] == "/" and "/tentang/" in urls and "/arsip/2024/02/" in urls
             assert "/cek-fakta/" in urls
         else:
             year = name.removeprefix("berita-")
-            in_year = [u for u in story_pages if article.sub(r"\1", u).startswith(year)]
+            in_year = [u for u in story_pages if article.sub(r"\1", u) == year]
             assert len(urls) == len(in_year)
             assert urls and all(u in in_year for u in urls)
 
@@ -393,7 +395,8 @@ def test_news_titles_and_publication_are_escaped(make_site: SiteMaker, tmp_path:
 def _tiny_story(number: int, date: datetime) -> Story:
     meta = StoryMeta(title=f"Cerita {number}", date=date, updated=None, region="kec-satu",
                      category="kesehatan", tags=(), author="rina", summary="", image=None,
-                     slug=f"cerita-{number}", source=None, status="published")
+                     slug=f"cerita-{number}", source=None, status="published", lang="id",
+                     translation_key="")
     body = RenderedBody(html="", toc=(), word_count=0, first_paragraph="", assets=())
     return Story(path=f"content/stories/2026/cerita-{number}.md", meta=meta, body=body,
                  url=f"/berita/2026/cerita-{number}/")
@@ -471,5 +474,7 @@ def test_a_robots_txt_in_content_static_is_a_diagnostic(make_site: SiteMaker) ->
     root = make_site({"content/static/robots.txt": "User-agent: *\nDisallow: /\n"})
     with pytest.raises(BuildFailed) as failed:
         build_site(root)
-    messages = [d.message for d in failed.value.diagnostics.items]
-    assert "dua berkas keluaran memakai alamat yang sama: robots.txt" in messages
+    [error] = failed.value.diagnostics.errors
+    assert (error.path, error.message) == (
+        "content/static/robots.txt", "dua berkas keluaran memakai alamat yang sama: robots.txt "
+        "(dari content/static/robots.txt dan berkas buatan kabar /robots.txt)")

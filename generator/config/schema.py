@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+#: The languages kabar has UI strings and dates for (`language`, a story's `lang`).
+LANGUAGES: tuple[str, ...] = ("id", "en")
+
 #: What a region is called, by level: kabupaten/kota, kecamatan, desa/kelurahan.
 RegionKind = Literal["kabupaten", "kota", "kecamatan", "desa", "kelurahan"]
 
@@ -158,7 +161,10 @@ class SiteConfig:
     tagline: str = doc("One line under the title and in the home page description.", default="")
     base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.",
                         example="base_url: https://kabar.kotimkab.go.id")
-    language: Literal["id", "en"] = doc("Language of the UI strings and dates.", default="id")
+    language: Literal["id", "en"] = doc("Language of the UI strings and dates, and of "
+                                        "every list page. "
+                                        "Stories in another language (front matter `lang`) "
+                                        "live under /<lang>/.", default="id")
     timezone: str = doc("IANA zone for dates without an offset: Asia/Jakarta (WIB), "
                         "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
                         default="Asia/Jakarta")

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 
-from generator import urls
+from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
@@ -60,11 +60,13 @@ class _Where:
     doc: yaml_source.YamlDoc
     lines: list[str]
 
-    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str, *,
+               warning: bool = False) -> None:
         pos = self.doc.value_pos((key,))
         line = pos.line + 1  # the header starts below the opening '---'
         source = self.lines[line - 1] if line <= len(self.lines) else ""
-        diags.error(path, line, message, column=pos.column, hint=hint, source_line=source)
+        report = diags.warning if warning else diags.error
+        report(path, line, message, column=pos.column, hint=hint, source_line=source)
 
     def note(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
         pos = self.doc.value_pos((key,))
@@ -118,10 +120,10 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
             page_meta.append((parsed, *result))
 
     _note_schedule(checked, now, zone, diags)
+    _check_translations(checked, diags)
     published = [c for c in checked if include_drafts or (
         c[1].status == "published" and c[1].date <= now)]
-    story_urls = {p.path: (urls.factcheck if m.factcheck else urls.story)(m.date, m.slug)
-                  for p, m, _ in published}
+    story_urls = {p.path: _url(m, config.language) for p, m, _ in published}
     _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
@@ -161,6 +163,13 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                    unlisted=tuple(s for s in stories if s.path in expired),
                    pages=tuple(pages), assets=static,
                    next_change=schedule.next_change(((p.path, m) for p, m, _ in checked), now))
+
+
+def _url(meta: CheckedStory, site_language: str) -> str:
+    """A fact check's address, or a story's (under /<lang>/ when not in the site language)."""
+    if meta.factcheck is not None:
+        return urls.factcheck(meta.date, meta.slug)
+    return urls.story(meta.date, meta.slug, "" if meta.lang == site_language else meta.lang)
 
 
 def _note_schedule(checked: list[tuple[_Parsed, CheckedStory, _Where]], now: datetime,
@@ -210,7 +219,8 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.line, split.message, hint=split.hint,
                     source_line=lines[0] if lines else "")
         return None, None, lines
-    too_much = check_body(split.body)
+    body = _visible_body(split, path, lines, diags)
+    too_much = check_body(body)
     if too_much is not None:
         line = split.body_line + too_much.line - 1
         diags.error(path, line, too_much.message, hint=too_much.hint,
@@ -226,7 +236,26 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.header_line, "front matter harus berisi pasangan kunci: nilai",
                     hint="contoh baris: title: \"Judul cerita\"")
         return None, None, lines
-    return _Parsed(path, split.body, split.body_line), doc, lines
+    for value in doc.hidden:
+        line = value.position.line + split.header_line - 1
+        message, hint = invisible.describe(list(value.chars))
+        diags.warning(path, line, message, column=value.position.column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return _Parsed(path, body, split.body_line), doc, lines
+
+
+def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
+                  diags: Diagnostics) -> str:
+    """The body without invisible characters; the bidi and control ones are warned about."""
+    by_line: dict[int, list[invisible.Hidden]] = {}
+    for hidden in invisible.find(split.body):
+        by_line.setdefault(hidden.line, []).append(hidden)
+    for body_line, found in by_line.items():  # one warning per line
+        line = split.body_line + body_line - 1
+        message, hint = invisible.describe(found)
+        diags.warning(path, line, message, column=found[0].column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return invisible.remove(split.body)
 
 
 def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:
@@ -252,6 +281,36 @@ def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
                                "ubah judul salah satu cerita, atau beri 'slug:' yang berbeda")
         else:
             owners[url] = path
+
+
+def _check_translations(checked: list[tuple[_Parsed, CheckedStory, _Where]],
+                        diags: Diagnostics) -> None:
+    """One story per language and translation key; a key nobody else uses is a warning.
+
+    Drafts count: a translation still being written keeps its original from the warning.
+    """
+    by_key: dict[str, list[tuple[_Parsed, CheckedStory, _Where]]] = {}
+    for item in checked:
+        if item[1].translation_key:
+            by_key.setdefault(item[1].translation_key, []).append(item)
+    for key, items in by_key.items():
+        if len(items) == 1:
+            parsed, _, where = items[0]
+            where.report(diags, parsed.path, "translation_key",
+                         f"translation_key '{key}' tidak dipakai cerita lain",
+                         "beri versi bahasa lain cerita ini translation_key yang sama persis, "
+                         "atau hapus baris ini", warning=True)
+            continue
+        first: dict[str, str] = {}
+        for parsed, meta, where in items:
+            if meta.lang in first:
+                where.report(diags, parsed.path, "translation_key",
+                             f"translation_key '{key}' sudah dipakai cerita berbahasa "
+                             f"'{meta.lang}' lain: {first[meta.lang]}",
+                             "satu kunci hanya untuk satu cerita per bahasa: perbaiki 'lang:' "
+                             "salah satunya, atau beri translation_key yang berbeda")
+            else:
+                first[meta.lang] = parsed.path
 
 
 def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
@@ -318,8 +377,8 @@ def _meta(meta: CheckedStory, image: Image | None, history: FileHistory | None) 
     return StoryMeta(title=meta.title, date=meta.date, updated=updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status, approved_by=meta.approved_by, expires=meta.expires,
-                     factcheck=meta.factcheck)
+                     status=meta.status, lang=meta.lang, translation_key=meta.translation_key,
+                     approved_by=meta.approved_by, expires=meta.expires, factcheck=meta.factcheck)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
 
-from generator.config.schema import SiteConfig
+from generator.config.schema import LANGUAGES, SiteConfig
 from generator.config.validate import convert
 from generator.config.yamlsource import YamlDoc
 from generator.content.images import IMAGE_SUFFIXES, is_image
@@ -22,6 +22,11 @@ from generator.urls import slugify
 MAX_TITLE = 110
 MAX_SUMMARY = 160
 GUIDE = "docs/content.md"
+#: What operators write for a language instead of its code; the hint names the code.
+LANGUAGE_NAMES = {"indonesia": "id", "indonesian": "id", "bahasa": "id", "ind": "id",
+                  "in": "id", "id-id": "id", "id_id": "id", "inggris": "en", "english": "en",
+                  "eng": "en", "en-us": "en", "en_us": "en", "en-gb": "en", "en_gb": "en"}
+LANGUAGE_HINT = "kabar mengenal id (Bahasa Indonesia) dan en (Inggris)"
 
 
 def _required(example: str) -> Any:
@@ -54,6 +59,8 @@ class StoryFields:
     updated: str = ""
     source: SourceFields | None = None
     status: Literal["draft", "review", "published"] = "published"
+    lang: str = ""
+    translation_key: str = ""
     approved_by: str = ""
     expires: str = ""
 
@@ -97,6 +104,8 @@ class CheckedStory:
     slug: str
     source: Source | None
     status: Status
+    lang: str
+    translation_key: str
     approved_by: str  # an editor's operator id, or ""
     expires: datetime | None
     factcheck: FactCheck | None = None
@@ -211,7 +220,8 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
             check.error(("source", "url"), "source.url harus URL lengkap yang diawali https://",
                         "contoh: https://dinkes.kotimkab.go.id/siaran-pers")
         source = Source(name=fields.source.name, url=fields.source.url)
-    checked_fact = (_factcheck(fields, source, zone, check)
+    lang = _language(fields.lang, config.language, check)
+    checked_fact = (_factcheck(fields, source, config, zone, check)
                     if isinstance(fields, FactCheckFields) else None)
     if check.failed or date is None:
         return None
@@ -219,13 +229,25 @@ def check_story(doc: YamlDoc, path: str, line_offset: int, config: SiteConfig, z
                         category=fields.category, tags=tags, author=fields.author,
                         summary=" ".join(fields.summary.split()), image=fields.image,
                         image_alt=fields.image_alt, slug=slug, source=source,
-                        status=fields.status, approved_by=fields.approved_by,
-                        expires=expires, factcheck=checked_fact)
+                        status=fields.status, lang=lang,
+                        translation_key=" ".join(fields.translation_key.split()),
+                        approved_by=fields.approved_by, expires=expires, factcheck=checked_fact)
 
 
-def _factcheck(fields: FactCheckFields, source: Source | None, zone: tzinfo,
-               check: FieldChecker) -> FactCheck:
-    """The claim, where and when it circulated, the verdict and what it rests on."""
+def _factcheck(fields: FactCheckFields, source: Source | None, config: SiteConfig,
+               zone: tzinfo, check: FieldChecker) -> FactCheck:
+    """The claim, where and when it circulated, the verdict and what it rests on.
+
+    Fact checks are written in the site language only: they answer a hoax circulating
+    in the region, and their section, feeds and labels exist in that language alone.
+    """
+    if fields.lang and fields.lang != config.language:
+        check.error("lang", "cek fakta hanya ditulis dalam bahasa situs "
+                    f"('{config.language}')", "hapus baris lang: (cek fakta belum bisa "
+                    "diterjemahkan)")
+    if fields.translation_key:
+        check.error("translation_key", "cek fakta belum bisa diterjemahkan",
+                    "hapus baris translation_key:")
     if not fields.claim:
         check.error("claim", "claim kosong", "tulis klaim yang beredar dalam satu atau dua "
                     "kalimat, misalnya claim: \"Air PDAM tercemar limbah\"")
@@ -303,6 +325,22 @@ def _slug(given: str, fallback: str, check: FieldChecker) -> str:
         check.error("title", "judul tidak menghasilkan alamat (slug) yang bisa dipakai",
                     "tambahkan 'slug:' berisi huruf kecil, angka dan '-'")
     return slug
+
+
+def _language(given: str, site_language: str, check: FieldChecker) -> str:
+    """The story's language code: `lang:` when given and known, else the site's."""
+    if not given:
+        return site_language
+    if given in LANGUAGES:
+        return given
+    meant = LANGUAGE_NAMES.get(given.lower()) or (given.lower() if given.lower() in LANGUAGES
+                                                  else "")
+    hint = f"maksud Anda '{meant}'? " if meant else ""
+    if not meant:
+        close = did_you_mean(given, LANGUAGES)
+        hint = f"{close} " if close.startswith("maksud") else ""
+    check.error("lang", f"bahasa '{given}' tidak dikenal", f"{hint}{LANGUAGE_HINT}")
+    return site_language
 
 
 def _tags(tags: tuple[str, ...], check: FieldChecker) -> tuple[str, ...]:

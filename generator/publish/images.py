@@ -53,12 +53,16 @@ def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     return plan.run()
 
 
-def region_label(site: Site, region_id: str) -> str:
-    """'Kecamatan Baamang, Kotawaringin Timur': the region and the kabupaten it lies in."""
+def region_label(site: Site, region_id: str, language: str = "") -> str:
+    """'Kecamatan Baamang, Kotawaringin Timur': the region and the kabupaten it lies in.
+
+    In `language` (a story's; default the site's): 'Baamang District, Kotawaringin Timur'.
+    """
     region = site.regions[region_id]
-    words = KIND_WORDS.get(site.config.language, KIND_WORDS["id"])
+    language = language or site.config.language
+    words = KIND_WORDS.get(language, KIND_WORDS["id"])
     kind = words.get(region.kind, region.kind.capitalize())
-    own = f"{region.name} {kind}" if site.config.language == "en" else f"{kind} {region.name}"
+    own = f"{region.name} {kind}" if language == "en" else f"{kind} {region.name}"
     top = site.regions[region.lineage[0]]
     return own if top.id == region.id else f"{own}, {top.name}"
 
@@ -109,7 +113,7 @@ class _Plan:
         image = story.meta.image
         fact = story.meta.factcheck
         text = cards.CardText(title=story.meta.title, site_title=site.config.title,
-                              region=region_label(site, story.meta.region),
+                              region=region_label(site, story.meta.region, story.meta.lang),
                               label=f"[{fact.info.label}]" if fact else "",
                               tone=fact.info.tone if fact else "false")
         photo = self.root / image.source if image else None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import urls
+from generator.config.schema import LANGUAGES
 from generator.diagnostics import Diagnostics
 from generator.model import Output, Site
 from generator.render import templates
@@ -39,10 +40,10 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
         return asset_urls[name]
 
-    dates = DateFormatter(site.config.language, zoneinfo.ZoneInfo(site.config.timezone))
-    env = templates.make_environment(chain, dates, asset_url)
-    views = Views(site, dates)
-    common = {"site": views.site_view(), "t": views.t}
+    zone = zoneinfo.ZoneInfo(site.config.timezone)
+    dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
+    env = templates.make_environment(chain, dates, site.config.language, asset_url)
+    views = Views(site, dates[site.config.language])
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
                for f in statics]
     failures = 0
@@ -50,7 +51,11 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     for done, spec in enumerate(specs, start=1):
         if progress is not None:
             progress("halaman", done, len(specs))
-        html = templates.render(env, spec.template, {**common, "page": spec.page,
+        # `site` (its navigation) and `t` speak the page's language: a translation's page
+        # is in the translation's language throughout.
+        lang = spec.page.lang
+        html = templates.render(env, spec.template, {"site": views.site_view(lang),
+                                                     "t": views.t_for(lang), "page": spec.page,
                                                      **spec.context}, root, diags)
         if html is None:
             failures += 1

@@ -71,24 +71,34 @@ class PageMaker:
 
     def spec(self, template: str, kind: str, title: str, url: str, description: str,
              crumbs: tuple[Link, ...], *, number: int = 1, noindex: bool = False,
-             image: Any = None, feeds: tuple[Link, ...] = (), **context: Any) -> PageSpec:
+             image: Any = None, feeds: tuple[Link, ...] = (), lang: str = "",
+             alternates: tuple[Link, ...] = (), **context: Any) -> PageSpec:
+        """A page in `lang` (default: the site's); `alternates` are its versions (hreflang)."""
         site_title = self.site.config.title
+        own_language = not lang or lang == self.site.config.language
+        lang = lang or self.site.config.language
+        t = self.views.t_for(lang)
         # Page N keeps its suffix even when a long description is cut: descriptions stay unique.
-        suffix = f" ({self.t['page_n'].replace('{n}', str(number))})" if number > 1 else ""
+        suffix = f" ({t['page_n'].replace('{n}', str(number))})" if number > 1 else ""
         title = f"{title}{suffix}"
         description = describe(description, DESCRIPTION_LIMIT - len(suffix)) + suffix
         full = site_title if kind == "home" and number == 1 else f"{title} | {site_title}"
         facts = seo.PageFacts(kind=kind, title=title, description=description,
                               canonical=self.views.abs(url), breadcrumbs=crumbs,
-                              image=image or self.logo, first_page=number == 1)
+                              image=image or self.logo, first_page=number == 1, lang=lang,
+                              other_languages=tuple(a.name for a in alternates
+                                                    if a.name not in (lang, "x-default")))
         story = context.get("story") if kind in ("story", "factcheck") else None
         head = seo.head(self.site_view, facts, story, iso=self.views.dates.iso,
-                        region_label=self.region_label,
+                        region_label=lambda region: self.region_label(region, t),
                         claim_review=self.site.config.factcheck.claimreview)
+        # A page in another language subscribes to that language's feeds, not the portal's.
+        base_feeds = self.site_feeds if own_language else self.language_feeds(lang)
         page = PageView(title=title, full_title=full, description=facts.description,
                         url=url, canonical=facts.canonical, kind=kind, breadcrumbs=crumbs,
-                        noindex=noindex, feeds=(*self.site_feeds, *feeds), image=facts.image,
-                        og=head.og, twitter=head.twitter, jsonld=head.jsonld, alternates=())
+                        noindex=noindex, feeds=(*base_feeds, *feeds), image=facts.image,
+                        og=head.og, twitter=head.twitter, jsonld=head.jsonld,
+                        alternates=alternates, lang=lang)
         return PageSpec(template, page, context)
 
     def listing(self, listing: Listing) -> ListingView:
@@ -101,15 +111,29 @@ class PageMaker:
     def paged(self, stories: tuple[Story, ...], first_url: str) -> tuple[Listing, ...]:
         return paginate(stories, self.per_page, first_url)
 
-    def region_label(self, region: Region | RegionRef) -> str:
-        kind = self.t[region.kind]
-        return self.t["region_name"].replace("{kind}", kind).replace("{name}", region.name)
+    def region_label(self, region: Region | RegionRef, t: dict[str, str] | None = None) -> str:
+        """'Kecamatan Baamang' (or, with English strings `t`, 'Baamang District')."""
+        t = t or self.t
+        return t["region_name"].replace("{kind}", t[region.kind]).replace("{name}", region.name)
 
     def feed_links(self, list_url: str, label: str) -> tuple[Link, ...]:
         """The RSS and Atom feeds of a list page, titled as publish/feeds.py titles them."""
         title = f"{self.site.config.title} — {label}" if label else self.site.config.title
         return (Link(f"{title} (RSS)", urls.rss_feed(list_url)),
                 Link(f"{title} (Atom)", urls.atom_feed(list_url)))
+
+    def language_feeds(self, lang: str) -> tuple[Link, ...]:
+        """The feeds of the stories in a language other than the site's (`/en/feed.xml`)."""
+        return self.feed_links(urls.language_home(lang), self.views.t_for(lang)["language_name"])
+
+    def alternates(self, story: Story) -> tuple[Link, ...]:
+        """hreflang links of a story with versions: each version (itself too), absolute,
+        then `x-default` → the version in the site language."""
+        versions = self.site.versions_of(story)
+        links = [Link(v.meta.lang, self.views.abs(v.url)) for v in versions]
+        if versions and versions[0].meta.lang == self.site.config.language:
+            links.append(Link("x-default", self.views.abs(versions[0].url)))
+        return tuple(links)
 
     # -- page kinds -------------------------------------------------------------------
 
@@ -124,20 +148,26 @@ class PageMaker:
                             listing=self.listing(listing))
 
     def story(self, story: Story) -> PageSpec:
+        """A story page, in the story's language (a translation's crumbs and UI too)."""
         if story.meta.factcheck is not None:
             return self.factcheck(story)
         view = self.views.story(story)
+        lang = story.meta.lang
+        t = self.views.t_for(lang)
         region = self.site.regions[story.meta.region]
         home = self.site.regions[region.lineage[min(1, len(region.lineage) - 1)]]  # kecamatan
-        crumbs = (self.home_crumb,
-                  *(Link(self.region_label(self.site.regions[r]), self.site.regions[r].url)
+        crumbs = (Link(t["home"], urls.home()),
+                  *(Link(self.region_label(self.site.regions[r], t), self.site.regions[r].url)
                     for r in region.lineage),
                   Link(story.meta.title, story.url))
+        # The kecamatan's feed lists the site language's stories: offered on those only.
+        feeds = self.feed_links(home.url, self.region_label(home)) \
+            if lang == self.site.config.language else ()
         return self.spec("story.html", "story", story.meta.title, story.url,
                          story.meta.summary or story.body.first_paragraph, crumbs,
                          noindex=view.noindex,
-                         image=seo.share_image(self.views.base, view),
-                         story=view, feeds=self.feed_links(home.url, self.region_label(home)),
+                         image=seo.share_image(self.views.base, view), lang=lang,
+                         alternates=self.alternates(story), story=view, feeds=feeds,
                          related=tuple(self.views.story(s) for s in related(self.site, story)))
 
     def factcheck(self, story: Story) -> PageSpec:

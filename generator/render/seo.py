@@ -54,6 +54,8 @@ class PageFacts:
     breadcrumbs: tuple[Link, ...]
     image: ImageView | None
     first_page: bool  # page 1 of a paginated list (or not paginated)
+    lang: str  # the page's language
+    other_languages: tuple[str, ...] = ()  # languages of the page's other versions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,7 +107,9 @@ def open_graph(site: SiteView, page: PageFacts, story: StoryView | None, *,
                iso: Iso) -> tuple[Meta, ...]:
     """og:* and article:* properties (ogp.me), in the order the protocol lists them."""
     tags = [Meta("og:site_name", site.title),
-            Meta("og:locale", OG_LOCALES.get(site.language, "id_ID")),
+            Meta("og:locale", OG_LOCALES.get(page.lang, "id_ID")),
+            *(Meta("og:locale:alternate", OG_LOCALES[lang]) for lang in page.other_languages
+              if lang in OG_LOCALES),
             Meta("og:type", "article" if story is not None else "website"),
             Meta("og:title", page.title),
             Meta("og:url", page.canonical)]
@@ -225,7 +229,7 @@ def web_page(kind: str, site: SiteView, page: PageFacts) -> dict[str, Any]:
                             "url": page.canonical}
     if page.description:
         node["description"] = page.description
-    node.update({"inLanguage": site.language, "isPartOf": _website_ref(site)})
+    node.update({"inLanguage": page.lang, "isPartOf": _website_ref(site)})
     return node
 
 
@@ -257,12 +261,13 @@ def news_article(site: SiteView, page: PageFacts, story: StoryView, *, iso: Iso,
         "image": images,
         "articleSection": section(story),
         "keywords": [tag.name for tag in story.tags],
-        "inLanguage": site.language,
+        "inLanguage": story.lang,
         "wordCount": story.word_count,
         "isPartOf": _website_ref(site),
     }
     if story.region_path:
         node["contentLocation"] = place(site.base_url, story.region_path, region_label)
+    node.update(translation_links(site, story))
     return node
 
 
@@ -294,6 +299,22 @@ def claim_review_node(site: SiteView, page: PageFacts, story: StoryView, *,
         "itemReviewed": claim,
         "inLanguage": site.language,
     }
+
+
+def translation_links(site: SiteView, story: StoryView) -> dict[str, Any]:
+    """The version in the site language is the original: it names its translations
+    (`workTranslation`), each translation names it (`translationOfWork`)."""
+    def ref(lang: str, url: str) -> dict[str, Any]:
+        canonical = urls.absolute(site.base_url, url)
+        return {"@type": "NewsArticle", "@id": f"{canonical}#berita", "url": canonical,
+                "inLanguage": lang}
+
+    if not story.translations:
+        return {}
+    if story.lang == site.language:
+        return {"workTranslation": [ref(t.lang, t.url) for t in story.translations]}
+    originals = [ref(t.lang, t.url) for t in story.translations if t.lang == site.language]
+    return {"translationOfWork": originals[0]} if originals else {}
 
 
 def place(base_url: str, path: tuple[RegionRef, ...], label: RegionLabel) -> dict[str, Any]:

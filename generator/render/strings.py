@@ -105,6 +105,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_sebagian-benar": "sebagian isinya benar, sebagian tidak.",
         "verdict_benar": "informasi yang beredar sesuai fakta.",
         "feeds": "Berlangganan",
+        # Translations: `read_in` invites a reader of another version to this language, so
+        # it is written in this language (the link carries lang="…" and hreflang="…").
+        "language_name": "Bahasa Indonesia",
+        "read_in": "Baca dalam bahasa Indonesia",
+        "other_languages": "Bahasa lain",
         # Errors
         "not_found": "Halaman tidak ditemukan",
         "not_found_text": "Maaf, halaman yang Anda cari tidak ada atau sudah dipindahkan.",
@@ -213,6 +218,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_sebagian-benar": "partly true, partly not.",
         "verdict_benar": "the claim matches the facts.",
         "feeds": "Subscribe",
+        # Translations
+        "language_name": "English",
+        "read_in": "Read in English",
+        "other_languages": "Other languages",
         # Errors
         "not_found": "Page not found",
         "not_found_text": "Sorry, the page you are looking for does not exist or has moved.",

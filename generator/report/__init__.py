@@ -9,7 +9,9 @@ from its build time.
 
 A story counts in the period its `date` falls in, on the portal's clock. Only stories
 that are published and due count (drafts, stories in review and scheduled stories do
-not); a story that has expired since still counts in the week it was published.
+not); a story that has expired since still counts in the week it was published. A
+translation (front matter `lang` other than the site's) is another version of a story
+already counted, not a new one: it is left out, so no kecamatan counts a story twice.
 """
 
 from __future__ import annotations
@@ -161,8 +163,8 @@ class Report:
 def weekly(site: Site, chosen: Period) -> Report:
     """Count what `site` published in `chosen` and the TREND_PERIODS periods before it."""
     zone = zoneinfo.ZoneInfo(site.config.timezone)
-    every = [s for s in site.every_story()
-             if s.meta.status == "published" and s.meta.date <= site.build_time]
+    every = [s for s in site.every_story() if s.meta.lang == site.config.language
+             and s.meta.status == "published" and s.meta.date <= site.build_time]
 
     def within(p: Period) -> list[Story]:
         return [s for s in every if p.since <= s.meta.date.astimezone(zone).date() <= p.until]

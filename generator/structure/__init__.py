@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from generator import urls
 from generator.config import region_kind, walk_regions
-from generator.config.schema import SiteConfig
+from generator.config.schema import LANGUAGES, SiteConfig
 from generator.model import Asset, Page, Region, ScheduledChange, Site, Story, Tag
 
 __all__ = ["build_site", "resolve_regions"]
@@ -46,18 +46,38 @@ def _newest_first(stories: tuple[Story, ...]) -> tuple[Story, ...]:
     return tuple(sorted(stories, key=lambda s: (-s.meta.date.timestamp(), s.url)))
 
 
+def _versions(stories: tuple[Story, ...], site_language: str) -> Mapping[str, tuple[Story, ...]]:
+    """Translation key → its stories, when there are at least two: site language first.
+
+    Content has made sure each language appears once per key.
+    """
+    order = {lang: n for n, lang in enumerate(LANGUAGES)}
+    groups: defaultdict[str, list[Story]] = defaultdict(list)
+    for story in stories:
+        if story.meta.translation_key:
+            groups[story.meta.translation_key].append(story)
+    return MappingProxyType({
+        key: tuple(sorted(group, key=lambda s: (s.meta.lang != site_language,
+                                                order.get(s.meta.lang, len(order)), s.url)))
+        for key, group in sorted(groups.items()) if len(group) > 1})
+
+
 def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
                assets: tuple[Asset, ...], build_time: datetime, *,
                unlisted: tuple[Story, ...] = (), factchecks: tuple[Story, ...] = (),
                next_change: ScheduledChange | None = None) -> Site:
     """Group the stories every way the site lists them. Stories newest first.
 
-    `unlisted` stories (expired) get their pages but are in no grouping. Fact checks have
-    their own section and are grouped only by tag: a topic's page shows the clarifications
-    of hoaxes about it too, labelled; regions, categories, operators and archives stay good
-    news.
+    Lists hold only stories in the site language; the others are `translations`, reached
+    from the versions they translate (`versions`) and from their language's feeds.
+    `unlisted` stories (expired, in any language) get their pages but are in no grouping
+    and are nobody's version. Fact checks (site language only) have their own section and
+    are grouped only by tag: a topic's page shows the clarifications of hoaxes about it
+    too, labelled; regions, categories, operators and archives stay good news.
     """
-    ordered = _newest_first(stories)
+    everything = _newest_first(stories)
+    ordered = tuple(s for s in everything if s.meta.lang == config.language)
+    translations = tuple(s for s in everything if s.meta.lang != config.language)
     regions = resolve_regions(config)
     by_region: defaultdict[str, list[Story]] = defaultdict(list)
     by_category: defaultdict[str, list[Story]] = defaultdict(list)
@@ -85,7 +105,8 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
                       url=urls.tag(slug))
             for slug, counts in sorted(spellings.items())}
     return Site(
-        config=config, build_time=build_time, stories=ordered,
+        config=config, build_time=build_time, stories=ordered, translations=translations,
+        versions=_versions(everything, config.language),
         pages=tuple(sorted(pages, key=lambda p: (p.menu is None, p.menu or 0, p.url))),
         regions=regions,
         categories=MappingProxyType({c.id: c for c in config.categories}),

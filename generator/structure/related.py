@@ -14,9 +14,12 @@ def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:
     scores: dict[str, int] = {}
     pool: dict[str, Story] = {}
 
+    versions = {s.url for s in site.versions_of(story)} | {story.url}
+
     def consider(candidates: tuple[Story, ...], points: int) -> None:
         for other in _nearest(candidates, story):
-            if other.url != story.url and other.meta.factcheck is None:  # stories only
+            # itself in another language is not "related"; fact checks have their own list
+            if other.url not in versions and other.meta.factcheck is None:
                 scores[other.url] = scores.get(other.url, 0) + points
                 pool[other.url] = other
 
@@ -35,7 +38,8 @@ def _nearest(stories: tuple[Story, ...], story: Story) -> tuple[Story, ...]:
         return stories
     try:
         index = stories.index(story)
-    except ValueError:
-        index = 0
+    except ValueError:  # a translation is not in the lists: where its date would be
+        index = next((i for i, s in enumerate(stories) if s.meta.date <= story.meta.date),
+                     len(stories) - 1)
     start = max(0, min(index - WINDOW // 2, len(stories) - WINDOW))
     return stories[start:start + WINDOW]

@@ -1,0 +1,160 @@
+"""Checks that operator text landed inert: no live markup in HTML, well-formed XML, JSON
+that parses, nothing hidden in what a terminal prints. Used by tests/test_injection.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from lxml import etree
+
+#: Elements that run code, load code or styles, or change where links go.
+FORBIDDEN_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "applet", "svg",
+                            "math", "style", "base", "form", "meta", "link", "noscript",
+                            "template"})
+#: Where the theme itself may use some of them (head and its own search form).
+THEME_ALLOWED = {
+    ("meta", "head"), ("link", "head"), ("form", "body"),
+}
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster",
+                            "srcset", "data", "background", "cite", "content"})
+DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text", "data:application")
+_WHITESPACE = re.compile(r"[\x00-\x20]+")
+
+PAYLOADS_FILE = Path(__file__).resolve().parent / "injection" / "payloads.txt"
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def load_payloads(path: Path = PAYLOADS_FILE) -> list[tuple[str, str]]:
+    """(class, payload) for every payload line; `\\uXXXX` becomes the character."""
+    found = []
+    kind = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            kind = line[3:].strip()
+        elif line and not line.startswith("#"):
+            found.append((kind, _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), line)))
+    return found
+
+
+class HtmlAudit(HTMLParser):
+    """Everything live in one HTML document, and its skeleton (tags and attribute names)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.live: list[str] = []
+        self.skeleton: list[str] = []
+        self.stack: list[str] = []
+        self._json_ld = False
+        self.json_ld: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        # Class names come from the theme, never from operators: part of the skeleton.
+        self.skeleton.append(f"<{tag} {' '.join(sorted(names))} .{names.get('class') or ''}>")
+        section = "head" if "head" in self.stack else "body"
+        data_block = tag == "script" and names.get("type") == "application/ld+json"
+        if tag in FORBIDDEN_TAGS and not data_block and (tag, section) not in THEME_ALLOWED:
+            self.live.append(f"<{tag}> in {section}")
+        if tag == "meta" and (names.get("http-equiv") or "").lower() == "refresh":
+            self.live.append("<meta http-equiv=refresh>")
+        if tag == "form" and not (names.get("action") or "").startswith("/"):
+            self.live.append("<form> to another site")
+        for name, value in attrs:
+            text = _WHITESPACE.sub("", (value or "")).lower()
+            if name.startswith("on"):
+                self.live.append(f"<{tag} {name}>")
+            if name in URL_ATTRIBUTES and text.startswith(DANGEROUS_SCHEMES):
+                self.live.append(f"<{tag} {name}={value!r}>")
+            if name == "style" and ("expression(" in text or "javascript:" in text):
+                self.live.append(f"<{tag} style={value!r}>")
+        if data_block:
+            self._json_ld = True
+            self.json_ld.append("")
+        if tag not in ("meta", "link", "img", "br", "hr", "input", "source", "col", "wbr"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skeleton.append(f"</{tag}>")
+        self._json_ld = False
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self._json_ld:
+            self.json_ld[-1] += data
+
+    def handle_comment(self, data: str) -> None:
+        self.skeleton.append("<!--comment-->")
+        self.live.append("comment")  # neither the theme nor the sanitiser leaves any
+
+    def handle_decl(self, decl: str) -> None:
+        self.skeleton.append(f"<!{decl.split()[0].upper()}>")
+
+    def handle_pi(self, data: str) -> None:
+        self.skeleton.append("<?pi?>")
+        self.live.append(f"processing instruction {data!r}")
+
+    def unknown_decl(self, data: str) -> None:
+        self.skeleton.append("<![decl]>")
+        self.live.append(f"declaration {data!r}")
+
+
+def audit_html(data: bytes) -> HtmlAudit:
+    audit = HtmlAudit()
+    audit.feed(data.decode("utf-8"))
+    audit.close()
+    return audit
+
+
+def json_ld_problems(html: str, blocks: list[str]) -> list[str]:
+    """Each JSON-LD block ends where the generator ended it, holds no markup and parses."""
+    problems = []
+    raw_blocks = [part.split("</script>", 1)[0]
+                  for part in html.split('<script type="application/ld+json">')[1:]]
+    if raw_blocks != blocks:
+        problems.append("a JSON-LD block ends early")
+    for raw in raw_blocks:
+        if re.search(r"</script|<!--|[<>&\u2028\u2029]", raw, re.IGNORECASE):
+            problems.append(f"markup characters in JSON-LD: {raw[:80]!r}")
+        try:
+            json.loads(raw)
+        except ValueError as exc:
+            problems.append(f"JSON-LD does not parse: {exc}")
+    return problems
+
+
+#: Parses XML without ever fetching or expanding anything.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             huge_tree=False)
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    return etree.fromstring(data, XML_PARSER)
+
+
+def xml_problems(data: bytes) -> tuple[list[str], list[str]]:
+    """(problems, skeleton) of one XML file: it must be well-formed, without a DTD, entity
+    declarations, processing instructions (but the XML declaration) or comments."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed: {exc}"], []
+    problems = []
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        problems.append("has a DOCTYPE")
+    skeleton = []
+    for node in root.iter():
+        if isinstance(node, etree._ProcessingInstruction):
+            problems.append(f"processing instruction {node.target}")
+        elif isinstance(node, etree._Comment):
+            problems.append("comment")
+        elif isinstance(node, etree._Entity):
+            problems.append(f"entity {node.name}")
+        else:
+            skeleton.append(f"<{node.tag} {' '.join(sorted(node.attrib))}>")
+    return problems, skeleton
