@@ -21,16 +21,20 @@ from pathlib import Path
 from generator import urls
 from generator.config import load_config
 from generator.content import discover, load_content
+from generator.content.history import read_history
+from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
 from generator.publish.feeds import publish_feeds
 from generator.publish.images import share_images
 from generator.publish.indexnow import indexnow_files
+from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
+from generator.structure.routes import history_lastmods
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,8 +67,20 @@ class BuildResult:
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
         translated = f" (+{num(len(site.translations))} terjemahan)" if site.translations else ""
-        return (f"{num(len(site.stories))} cerita{translated}, {num(len(site.regions))} wilayah, "
+        checks = f"{num(len(site.factchecks))} cek fakta, " if site.factchecks else ""
+        return (f"{num(len(site.stories))} cerita{translated}, {checks}"
+                f"{num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
+
+    def schedule_note(self) -> str | None:
+        """'perubahan terjadwal berikutnya: 2026-11-21 08:00 WIB (terbit: content/…)'."""
+        change = self.site.next_change
+        if change is None:
+            return None
+        zone = zoneinfo.ZoneInfo(self.site.config.timezone)
+        what = "terbit" if change.change == "publish" else "kedaluwarsa"
+        return (f"perubahan terjadwal berikutnya: {local_text(change.when, zone)} "
+                f"({what}: {change.path}); bangun ulang portal pada waktu itu")
 
 
 def build_time_from_env(now: datetime | None = None) -> datetime:
@@ -79,14 +95,29 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors."""
     started = time.perf_counter()
     diags = Diagnostics()
+    site = load_site(root, options, diags)  # stages 1-3
 
-    def stop_if_failed() -> None:
-        if diags.has_errors(strict=options.strict):
-            raise BuildFailed(diags)
+    # 4. Render pages and publish the other outputs
+    pages = render_pages(site, root, diags, options.progress)
+    outputs = [*pages, *copy_assets(site, root)]
+    outputs += search_index(site, pages)  # pagefind/: published stories, site language only
+    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
+    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
+    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
+    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
+    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
+    _check_collisions(outputs, _sources(site), diags)
+    _stop_if_failed(diags, options)
+    outputs.sort(key=lambda o: o.path)
+    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
+                       seconds=time.perf_counter() - started)
 
+
+def load_site(root: Path, options: BuildOptions, diags: Diagnostics) -> Site:
+    """Stages 1-3: the site as data, nothing rendered (`build`, and `kabar report`)."""
     # 1. Configuration
     config = load_config(root, diags)
-    stop_if_failed()
+    _stop_if_failed(diags, options)
     assert config is not None  # guaranteed when no error was collected
     if options.base_url:
         config = replace(config, base_url=options.base_url.rstrip("/"))
@@ -95,27 +126,23 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
-    content = load_content(root, config, tree, diags, include_drafts=options.drafts)
-    stop_if_failed()
+    history = read_history(root, config, diags)  # one `git log` pass; empty without git
+    content = load_content(root, config, tree, diags, include_drafts=options.drafts,
+                           now=build_time, history=history)
+    _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
-    site = build_site(config, content.stories, content.pages, content.assets, build_time)
+    return build_site(config, content.stories, content.pages, content.assets, build_time,
+                      unlisted=content.unlisted, factchecks=content.factchecks,
+                      next_change=content.next_change)
 
-    # 4. Render pages and publish the other outputs
-    pages = render_pages(site, root, diags, options.progress)
-    outputs = [*pages, *copy_assets(site, root)]
-    outputs += search_index(site, pages)  # pagefind/: the story pages, site language only
-    outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
-    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
-    outputs += share_images(site, root, root / ".cache").outputs  # kartu.jpg, *-480.webp
-    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, _sources(site), diags)
-    stop_if_failed()
-    outputs.sort(key=lambda o: o.path)
-    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
-                       seconds=time.perf_counter() - started)
+
+def _stop_if_failed(diags: Diagnostics, options: BuildOptions) -> None:
+    """Between stages: a site known to be broken goes no further."""
+    if diags.has_errors(strict=options.strict):
+        raise BuildFailed(diags)
 
 
 def _sources(site: Site) -> dict[str, list[str]]:
@@ -127,7 +154,7 @@ def _sources(site: Site) -> dict[str, list[str]]:
         if source not in owners:
             owners.append(source)
 
-    for story in site.stories:
+    for story in site.every_story():
         add(story.url, story.path)
         add(urls.share_card(story.url), story.path)
         for asset in story.body.assets:

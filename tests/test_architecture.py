@@ -32,8 +32,10 @@ ALLOWED: dict[str, set[str]] = {
     "progress": set(),
     # Layer 6, beside cli: the dev server. Only cli imports it.
     "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
-    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "diagnostics", "config",
-            "config.schema", "progress", "dev"},
+    # kabar report: loads the site (build.load_site), dates in Indonesian (render.dates).
+    "report": {"build", "model", "urls", "render", "diagnostics", "config", "config.schema"},
+    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "report", "diagnostics",
+            "config", "config.schema", "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }

@@ -3,6 +3,7 @@ documented in fuzz/fuzz_content.py."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -24,7 +25,10 @@ def test_short_fuzz_run_finds_no_crash(tmp_path: Path,
     result = subprocess.run(
         [sys.executable, str(REPO / "fuzz" / "fuzz_content.py"), f"-runs={RUNS}",
          "-max_len=4096", "-seed=1", str(corpus)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        # The script's own folder comes first on sys.path: without this, `generator` would
+        # be whichever copy pip installed, not this checkout's.
+        env={**os.environ, "PYTHONPATH": str(REPO)})
     log = result.stdout + result.stderr
     assert "No module named 'atheris'" not in log, "install the test extras (atheris)"
     assert result.returncode == 0, log[-3000:]

@@ -61,8 +61,8 @@ SCHEMA_CASES = [
      "  |   nama: Diskominfo Uji"),
     ("unknown-key-without-suggestion", MINIMAL_SITE_YAML + "warna: biru\n",
      "site.yaml:33:1: error: kunci 'warna' tidak dikenal\n"
-     "  hint: pilihan yang ada: 'base_url', 'categories', 'extra', 'feeds', 'indexnow', "
-     "'language', 'limits', 'operators', …\n"
+     "  hint: pilihan yang ada: 'base_url', 'categories', 'editorial', 'extra', 'factcheck', "
+     "'feeds', 'history', 'indexnow', …\n"
      "  | warna: biru"),
     ("missing-required-key", edit("base_url: https://uji.example.go.id\n", ""),
      "site.yaml:1:1: error: base_url wajib diisi\n"

@@ -42,6 +42,7 @@ category: sosial-budaya
 tags: [lingkungan, gotong royong]
 author: rina-handayani
 summary: "Warga Baamang Hilir menabung sampah plastik dan menukarnya dengan sembako."
+approved_by: agus-prasetyo
 ---
 
 Bank sampah di Kelurahan Baamang Hilir kini menampung dua ton plastik setiap bulan.

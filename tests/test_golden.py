@@ -78,6 +78,11 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("robots.txt", "robots.txt", None),
     ("IndexNow key file", "0c5d2a7b9e4f4d1a8b3c6e2f1a0d9c8b.txt", None),
     ("kabar ping manifest", ".well-known/kabar-manifest.json", None),
+    ("schedule file", ".well-known/kabar-schedule.json", None),
+    ("fact check", "cek-fakta/2025/posyandu-mawar-tutup/index.html", "kind-factcheck"),
+    ("fact check share card", "cek-fakta/2025/posyandu-mawar-tutup/kartu.jpg", None),
+    ("fact-check section", "cek-fakta/index.html", "kind-factchecks"),
+    ("fact-check feed", "cek-fakta/feed.xml", None),
 )
 
 

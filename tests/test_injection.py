@@ -1,20 +1,28 @@
 """The injection corpus (tests/injection/payloads.txt) through every field into every output.
 
 For each payload a small portal is built in which every operator-written text carries it:
-front matter of two stories and a page, their Markdown bodies (paragraph, heading, link,
-image alt, list, quote, table, footnote, raw HTML, code), and every free-text field of
-site.yaml. Every output must land inert:
+front matter of two stories, a fact check (its claim, where it circulated, its link and its
+sources too) and a page, their Markdown bodies (paragraph, heading, link, image alt, list,
+quote, table, footnote, raw HTML, code), and every free-text field of site.yaml. Every
+output must land inert:
 
 - HTML: nothing live (script, handlers, javascript:/data: URLs, style expressions, frames,
   SVG, forms, meta refresh, comments), the same skeleton of elements and attribute names as
-  a portal with harmless text (so not even a <b> got in), the text read back literally;
-- JSON-LD: each block ends where kabar ended it, holds no markup and parses;
+  a portal with harmless text (so not even a <b> got in), the text read back literally
+  (a story's title, a fact check's claim and sources);
+- JSON-LD: each block ends where kabar ended it, holds no markup and parses (the
+  ClaimReview of the fact check too, its claim read back);
 - RSS/Atom: well-formed (lxml) and read back literally (feedparser, no bozo);
 - sitemaps and the news sitemap: well-formed, no DTD, entities or processing instructions;
 - the IndexNow manifest: JSON that parses;
 - share cards: drawn (a 1200x630 JPEG), the build does not crash;
-- `kabar audit` (the report kabar has; there is no `kabar report` yet): its JSON parses
-  and its terminal text holds no escape sequence or bidi control;
+- `kabar audit`: its JSON parses and its terminal text holds no escape sequence or bidi
+  control;
+- `kabar report` in its four formats: HTML with nothing live but its own style and charts
+  and the harmless report's skeleton; Markdown with no HTML, every table row with its
+  header's cells, and nothing live once rendered (Python-Markdown, raw HTML allowed); CSV
+  whose every row has its header's cells and no cell a spreadsheet would run as a formula;
+  JSON that parses; in each the story titles read back as typed;
 - search records (the Pagefind index under /pagefind/): every fragment, filter, meta and
   word index file decodes (gzip, signature, then JSON or CBOR); a story's record has only
   the theme's metadata and filter names (the body cannot smuggle `data-pagefind-*`), its
@@ -22,11 +30,13 @@ site.yaml. Every output must land inert:
   region, filters and text read back as typed; the filter files hold exactly those values.
   The search page's script (assets/search.*.js) uses no HTML sink (innerHTML, eval, …):
   it only ever sets text. tests/test_search_browser.py renders such results in Chromium.
+
 Bidi and zero-width characters follow the policy of generator/invisible.py: removed.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -35,20 +45,25 @@ import shutil
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import inert
 import lxml.html
+import markdown
 import pytest
 from conftest import BUILD_TIME
 from PIL import Image
 
-from generator import audit, invisible, urls
+from generator import audit, invisible, report, urls
 from generator.build import BuildOptions, BuildResult, build
 from generator.content.markdown import is_local
 from generator.diagnostics import BuildFailed, Diagnostics
+from generator.model import Site
+from generator.report.formats import to_csv, to_json, to_markdown
+from generator.report.html import to_html
 from generator.writer import write
 
 PAYLOADS = inert.load_payloads()
@@ -57,6 +72,8 @@ BASE = "https://uji.example.go.id"
 #: Where a payload goes. A slug, id or date is not free text: those are validated
 #: (tests/test_content_errors.py, tests/test_config.py), so they are not in the corpus.
 STORY_FIELDS = ("title", "summary", "tags", "image_alt", "source.name", "source.url")
+FACTCHECK_FIELDS = ("title", "claim", "claim_where", "claim_url", "sources.name",
+                    "sources.url")
 PAGE_FIELDS = ("title", "summary")
 BODY_PLACES = ("paragraph", "heading", "link text", "link target", "image alt", "list item",
                "quote", "table cell", "footnote", "raw HTML block", "code")
@@ -64,8 +81,17 @@ SITE_FIELDS = ("title", "tagline", "organisation.name", "organisation.url", "soc
                "regions.name", "regions.description", "regions.keywords", "categories.name",
                "categories.description", "operators.name")
 #: The kinds of output checked, in the order of the table in docs/reliability.md.
+REPORTS = ["kabar report HTML", "kabar report Markdown", "kabar report CSV",
+           "kabar report JSON"]
 OUTPUTS = ["HTML", "JSON-LD", "RSS/Atom", "sitemaps", "JSON files", "share cards",
-           "kabar audit report", "search records (Pagefind)"]
+           "kabar audit report", *REPORTS, "search records (Pagefind)"]
+FIELDS = ([f"story {f}" for f in STORY_FIELDS] + [f"fact check {f}" for f in FACTCHECK_FIELDS]
+          + [f"page {f}" for f in PAGE_FIELDS] + [f"body {p}" for p in BODY_PLACES]
+          + [f"site.yaml {f}" for f in SITE_FIELDS])
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The period `kabar report` covers: the stories and the fact check are in it.
+REPORT_PERIOD = report.period(date(2026, 11, 1), date(2026, 11, 30))
 #: What story.html gives Pagefind (docs/themes.md, "Search"): nothing else may appear.
 SEARCH_META = {"title", "date", "date_label", "image", "image_alt", "region", "region_url"}
 SEARCH_FILTERS = {"kabupaten", "kecamatan", "desa", "kategori", "tahun", "penulis"}
@@ -73,8 +99,6 @@ SEARCH_FILTERS = {"kabupaten", "kecamatan", "desa", "kategori", "tahun", "penuli
 HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
               "Function(", "createContextualFragment", "DOMParser", "srcdoc", "setAttribute",
               "setTimeout(\"", "setTimeout('", "javascript:")
-FIELDS = ([f"story {f}" for f in STORY_FIELDS] + [f"page {f}" for f in PAGE_FIELDS]
-          + [f"body {p}" for p in BODY_PLACES] + [f"site.yaml {f}" for f in SITE_FIELDS])
 
 
 def photo() -> bytes:
@@ -120,6 +144,7 @@ def portal_files(text: Callable[[str], str], payload: str) -> dict[str, str | by
         "categories": [{"id": "kesehatan", "name": text("Kesehatan"),
                         "description": text("Berita")}],
         "operators": [{"id": "rina", "name": text("Rina"), "region": "kec-satu"}],
+        "factcheck": {"claimreview": True},
         "per_page": 5,
     }
     common = {"region": "kec-satu", "category": "kesehatan", "author": "rina"}
@@ -130,6 +155,14 @@ def portal_files(text: Callable[[str], str], payload: str) -> dict[str, str | by
                               "url": "https://sumber.example/?q=" + text("url")}})
     second = front({"title": text("Kedua"), "slug": "cerita-dua", "date": "2026-11-19 10:30",
                     **common, "tags": ["aman"], "summary": text("Ringkasan")})
+    check = front({"title": text("Cek"), "slug": "klaim", "date": "2026-11-19 11:30",
+                   **common, "tags": ["aman"], "summary": text("Ringkasan"),
+                   "claim": text("Klaim"), "claim_where": text("Beredar"),
+                   "claim_date": "2026-11-18",
+                   "claim_url": "https://arsip.example/?q=" + text("arsip"),
+                   "verdict": "hoaks",
+                   "sources": [{"name": text("Rujukan"),
+                                "url": "https://rujukan.example/?q=" + text("cek")}]})
     page = front({"title": text("Tentang"), "slug": "tentang", "summary": text("Halaman"),
                   "menu": 1})
     return {
@@ -138,6 +171,7 @@ def portal_files(text: Callable[[str], str], payload: str) -> dict[str, str | by
                                                f"{body(payload, image=True)}",
         "content/stories/2026/satu/foto.png": PHOTO,
         "content/stories/2026/dua.md": f"---\n{second}---\n\n{body(payload)}",
+        "content/cek-fakta/2026/klaim.md": f"---\n{check}---\n\n{body(payload)}",
         "content/pages/tentang.md": f"---\n{page}---\n\n{body(payload)}",
     }
 
@@ -200,9 +234,15 @@ def benign_skeletons(tmp: Path) -> dict[str, list[str]]:
     return skeletons
 
 
+def say(word: str, payload: str) -> str:
+    """What a field says: the word, then the payload. A spreadsheet formula leads its
+    field instead: only at the start of a cell would a spreadsheet run it."""
+    return f"{payload} {word}" if payload.startswith(FORMULA_START) else f"{word} {payload}"
+
+
 def expected(word: str, payload: str) -> str:
     """What a reader must see: the text as typed, minus the invisible characters."""
-    return invisible.remove(f"{word} {payload}")
+    return invisible.remove(say(word, payload))
 
 
 def same_text(a: str, b: str) -> bool:
@@ -237,6 +277,35 @@ def check_html(files: dict[str, bytes], tally: Tally, harmless: dict[str, list[s
     tally.check("HTML", "berita/2026/cerita-satu/index.html (text read back)",
                 [f"{k} reads {readback[k]!r}, not {wanted[k]!r}" for k in wanted
                  if not same_text(readback[k], wanted[k])], file=False)
+    check_factcheck_page(files["cek-fakta/2026/klaim/index.html"], tally, payload)
+
+
+def check_factcheck_page(data: bytes, tally: Tally, payload: str) -> None:
+    """The fact check's own fields read back as typed: on the page and in its ClaimReview."""
+    page = lxml.html.fromstring(data)
+    [block] = page.xpath('//script[@type="application/ld+json"]')
+    [review] = [n for n in json.loads(block.text)["@graph"] if n["@type"] == "ClaimReview"]
+    [source] = page.xpath('//section[@class="sources"]//a')
+    [claim_link] = page.xpath('//p[@class="claim-link"]/a')
+    readback = {"h1": page.xpath("string(//h1)"),
+                "claim": page.xpath("string(//section[@class='claim']/blockquote)"),
+                "claim_where": page.xpath("string(//dl[@class='claim-facts']/dd[1])"),
+                "claimReviewed": review["claimReviewed"],
+                "ClaimReview claim description": review["itemReviewed"]["description"],
+                "sources name": source.text_content(),
+                "sources url": urllib.parse.unquote(source.get("href")),
+                "claim_url": urllib.parse.unquote(claim_link.get("href"))}
+    wanted = {"h1": f"[HOAKS] {expected('Cek', payload)}",
+              "claim": expected("Klaim", payload),
+              "claim_where": expected("Beredar", payload),
+              "claimReviewed": expected("Klaim", payload),
+              "ClaimReview claim description": expected("Beredar", payload),
+              "sources name": expected("Rujukan", payload),
+              "sources url": "https://rujukan.example/?q=" + expected("cek", payload),
+              "claim_url": "https://arsip.example/?q=" + expected("arsip", payload)}
+    tally.check("HTML", "cek-fakta/2026/klaim/index.html (text read back)",
+                [f"{k} reads {readback[k]!r}, not {wanted[k]!r}" for k in wanted
+                 if not same_text(readback[k], wanted[k])], file=False)
 
 
 def check_xml(files: dict[str, bytes], tally: Tally, harmless: dict[str, list[str]],
@@ -253,7 +322,8 @@ def check_xml(files: dict[str, bytes], tally: Tally, harmless: dict[str, list[st
         if is_feed and not problems and "/" in path:
             root = inert.parse_xml(data)
             titles = {t.text for t in root.iter("{*}title")} - {None}
-            if not titles & {expected("Judul", payload), expected("Kedua", payload)}:
+            if not titles & {expected("Judul", payload), expected("Kedua", payload),
+                             f"[HOAKS] {expected('Cek', payload)}"}:
                 problems.append(f"entry titles read back as {sorted(titles)!r}")
         elif is_feed and not problems:
             feed = feedparser.parse(data)
@@ -383,13 +453,111 @@ def check_audit(root: Path, result: BuildResult, tally: Tally) -> None:
     tally.check("kabar audit report", "kabar audit", problems)
 
 
+def report_outputs(site: Site) -> dict[str, bytes]:
+    """`kabar report` of the portal, in each format (what `--format` would write)."""
+    data = report.weekly(site, REPORT_PERIOD)
+    return {"kabar report HTML": to_html(data), "kabar report Markdown": to_markdown(data),
+            "kabar report CSV": to_csv(data), "kabar report JSON": to_json(data)}
+
+
+def report_titles(payload: str) -> list[str]:
+    """The report's stories, oldest first: the two stories, then the fact check."""
+    return [expected("Judul", payload), expected("Kedua", payload), expected("Cek", payload)]
+
+
+def md_table_problems(text: str) -> list[str]:
+    """Every row of a Markdown table has as many cells as its header: no text ended a cell
+    or a row early. An escaped `\\|` is text, not a cell border."""
+    problems = []
+    cells = 0
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            cells = 0
+            continue
+        count = len(re.findall(r"(?<!\\)\|", line))
+        if cells and count != cells:
+            problems.append(f"a table row with {count - 1} cells, not {cells - 1}: {line!r}")
+        cells = cells or count
+    return problems
+
+
+def rendered_md(data: bytes) -> bytes:
+    """The Markdown as a chat or Git host would show it: raw HTML passes through."""
+    body = markdown.markdown(data.decode(), extensions=["tables"], output_format="html")
+    return f"<html><head></head><body>{body}</body></html>".encode()
+
+
+def check_reports(site: Site, tally: Tally, harmless: dict[str, bytes], payload: str) -> None:
+    made = report_outputs(site)
+    titles = report_titles(payload)
+    # HTML: its own <style> and SVG charts are live by design: nothing more than the
+    # harmless report's, and the same skeleton.
+    page, benign = inert.audit_html(made[REPORTS[0]]), inert.audit_html(harmless[REPORTS[0]])
+    problems = [f"{item} (not in the harmless report)" for item in page.live
+                if item not in benign.live]
+    if page.skeleton != benign.skeleton:
+        problems.append("its elements differ from the harmless report's")
+    doc = lxml.html.fromstring(made[REPORTS[0]])
+    shown = [" ".join(a.text_content().split()).removeprefix("[HOAKS] ")
+             for a in doc.xpath('//section[contains(@class, "list")]//td/a')]
+    if not all(same_text(a, b) for a, b in zip(shown, titles, strict=False)) \
+            or len(shown) != len(titles):
+        problems.append(f"story titles read back as {shown!r}")
+    tally.check(REPORTS[0], "kabar report --format html", problems)
+    # Markdown: no HTML at all, intact tables, inert once rendered.
+    text = made[REPORTS[1]].decode()
+    problems = md_table_problems(text)
+    if "<" in text:
+        problems.append("a '<' in the Markdown: raw HTML could pass")
+    hidden = invisible.find(text)
+    if hidden:
+        problems.append(f"holds {[h.code for h in hidden]}")
+    page, benign = (inert.audit_html(rendered_md(made[REPORTS[1]])),
+                    inert.audit_html(rendered_md(harmless[REPORTS[1]])))
+    problems += list(page.live)
+    if page.skeleton != benign.skeleton:
+        problems.append("rendered, its elements differ from the harmless report's")
+    tally.check(REPORTS[1], "kabar report --format md", problems)
+    # CSV: every row as wide as its block's header, no formula, titles as typed.
+    rows = list(csv.reader(io.StringIO(made[REPORTS[2]].decode("utf-8-sig"), newline=""),
+                           delimiter=";"))
+    problems = []
+    width = 0
+    for row in rows:
+        if not row:
+            width = 0
+            continue
+        if width and len(row) != width:
+            problems.append(f"a row of {len(row)} cells under a header of {width}: {row!r}")
+        width = width or len(row)
+        problems += [f"a formula cell: {c!r}" for c in row if c.startswith(FORMULA_START)]
+    header = rows.index(next(r for r in rows if r[:2] == ["Tanggal", "Judul"]))
+    cells = [r[1] for r in rows[header + 1:] if r]
+    wanted = ["'" + t if t.startswith(FORMULA_START) else t
+              for t in (" ".join(t.split()) for t in titles)]
+    if cells != wanted:
+        problems.append(f"titles read back as {cells!r}, not {wanted!r}")
+    tally.check(REPORTS[2], "kabar report --format csv", problems)
+    # JSON: parses, titles as typed.
+    problems = []
+    try:
+        stories = [s["title"] for s in json.loads(made[REPORTS[3]])["stories"]]
+        if stories != titles:
+            problems.append(f"titles read back as {stories!r}")
+    except ValueError as exc:
+        problems.append(f"does not parse: {exc}")
+    tally.check(REPORTS[3], "kabar report --format json", problems)
+
+
 def put_through(payloads: list[str], tmp_path: Path) -> Tally:
     """Build the portal once per payload and check every output; the tally of checks."""
     harmless = benign_skeletons(tmp_path)
+    harmless_reports = report_outputs(
+        run(make(tmp_path / "harmless", portal_files(lambda word: f"{word} Aman", "Aman"))).site)
     tally = Tally()
     failed_builds = []
     for index, payload in enumerate(payloads):
-        root = make(tmp_path / f"p{index}", portal_files(lambda word, p=payload: f"{word} {p}",
+        root = make(tmp_path / f"p{index}", portal_files(lambda word, p=payload: say(word, p),
                                                          payload))
         try:
             result = run(root)
@@ -407,6 +575,7 @@ def put_through(payloads: list[str], tmp_path: Path) -> Tally:
         check_other(files, tally)
         check_search(files, tally, payload)
         check_audit(root, result, tally)
+        check_reports(result.site, tally, harmless_reports, payload)
         shutil.rmtree(root)
     assert failed_builds == []
     assert tally.problems == [], "\n".join(tally.problems)
@@ -438,11 +607,13 @@ def test_the_corpus_covers_every_class_the_issue_names() -> None:
         "</script> inside JSON-LD", "XML: CDATA and entity tricks", "CSS", "SVG with script",
         "Template syntax (Jinja2 must print it, not run it)",
         "Unicode bidi and zero-width tricks",
-        "Control characters (terminal escapes in reports, XML-forbidden bytes)"}
+        "Control characters (terminal escapes in reports, XML-forbidden bytes)",
+        "Spreadsheet formulas (CSV injection: the payload leads its field)"}
     assert len(PAYLOADS) >= 30
     texts = "".join(p for _, p in PAYLOADS)
     for needle in ("</script>", "]]>", "&#x3c;", "<!ENTITY", "expression(", "<svg>", "\u202e",
-                   "\u200b", "javascript:", "data:", "onerror="):
+                   "\u200b", "javascript:", "data:", "onerror=", "=HYPERLINK(", "+cmd|",
+                   "@SUM("):
         assert needle in texts, needle
 
 

@@ -140,6 +140,25 @@ def test_drafts_are_never_indexed_and_titles_stay_text(make_site: Any) -> None:
                                "penulis": ["Rina"]}
 
 
+def test_only_public_stories_are_indexed_even_in_a_preview(make_site: Any) -> None:
+    """A --drafts preview builds the pages of stories in review, scheduled after the build
+    time and expired, but none of them is searchable, and /cari/ counts only the public."""
+    root = make_site({
+        **SITE_TWO_STORIES,
+        "content/stories/2026/tinjau.md": story_text(
+            "Masih Ditinjau", date="2026-11-01 08:00", extra="status: review\n"),
+        "content/stories/2026/nanti.md": story_text("Terbit Nanti", date="2026-12-24 08:00"),
+        "content/stories/2026/lewat.md": story_text(
+            "Pendaftaran Ditutup", date="2026-10-01 08:00", extra="expires: 2026-11-01 00:00\n"),
+    })
+    files = outputs(build_site(root, drafts=True))
+    for slug in ("masih-ditinjau", "terbit-nanti", "pendaftaran-ditutup"):
+        assert f"berita/2026/{slug}/index.html" in files, slug  # previewed ...
+    assert list(fragments(files)) == ["/berita/2024/pasar-script-alert-1-script-co/"]
+    tahun = lxml.html.fromstring(files["cari/index.html"]).xpath('//select[@name="tahun"]')
+    assert tahun == []  # one year with public stories: nothing to choose
+
+
 def test_filter_values_are_the_names_as_typed(make_site: Any) -> None:
     """pagefind 1.5.2 decodes a filter value's entities twice; story.html escapes "&" once
     more, so a name holding entity-like text is indexed as typed (not as <b> or a real

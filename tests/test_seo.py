@@ -22,7 +22,9 @@ LOGO = f"{BASE}/{SITE['organisation']['logo']}"
 SOCIAL = [SITE["social"][k] for k in ("facebook", "instagram", "x", "tiktok", "youtube")]
 ISO_WITH_ZONE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 #: Kinds whose pages list stories or other pages (body class `kind-…`).
-COLLECTIONS = {"region", "category", "tag", "operator", "archive", "index"}
+COLLECTIONS = {"region", "category", "tag", "operator", "archive", "index", "factchecks"}
+#: Kinds whose pages are one article: a story or a fact check.
+ARTICLES = {"story", "factcheck"}
 NEWS_ARTICLE_KEYS = {"headline", "description", "url", "mainEntityOfPage", "datePublished",
                      "dateModified", "author", "publisher", "image", "articleSection",
                      "keywords", "contentLocation", "inLanguage"}
@@ -87,7 +89,7 @@ def test_every_page_has_one_title_h1_description_and_canonical(pages: list[Page]
     assert problems == []
     assert {page.kind for page in pages} == {"home", "story", "region", "category", "tag",
                                             "operator", "archive", "index", "page", "search",
-                                            "404"}
+                                            "404", "factcheck", "factchecks"}
 
 
 def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
@@ -97,7 +99,7 @@ def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
         description = page.one('string(//meta[@name="description"]/@content)')
         expected = {
             "og:site_name": [SITE["title"]], "og:locale": [seo.OG_LOCALES[page.lang]],
-            "og:type": ["article" if page.kind == "story" else "website"],
+            "og:type": ["article" if page.kind in ARTICLES else "website"],
             "og:url": [BASE + page.url], "og:description": [description],
         }
         for key, value in expected.items():
@@ -108,7 +110,7 @@ def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
         if (tw.get("twitter:title"), tw.get("twitter:description")) != (og["og:title"][0],
                                                                        description):
             problems.append(f"{page.rel}: twitter title/description {tw}")
-        if page.kind == "story":
+        if page.kind in ARTICLES:
             problems += _story_open_graph(page)
         else:
             if og["og:image"] != [LOGO] or tw.get("twitter:card") != "summary" or \
@@ -147,7 +149,7 @@ def test_json_ld_per_page_kind(pages: list[Page]) -> None:
         if len(page.blocks) != 1:
             problems.append(f"{page.rel}: {len(page.blocks)} JSON-LD blocks")
         problems += _breadcrumbs(page)
-        if page.kind == "story":
+        if page.kind in ARTICLES:
             problems += _news_article(page)
         elif page.kind == "home" and page.first_page():
             problems += _home(page)

@@ -195,21 +195,25 @@ def test_example_sitemaps_validate_with_lxml_and_xmllint(example_output: Path,
 def test_example_lists_every_indexable_page_exactly_once(example_output: Path) -> None:
     files = _read_tree(example_output)
     listed = _check_every_indexable_page_once(files)
-    story = re.compile(r"/(en/)?berita/(\d{4})/[^/]+/")  # translations live under /en/
-    story_pages = {url for url in listed if story.fullmatch(url)}
-    assert any(url.startswith("/en/berita/") for url in story_pages)
+    # Articles: stories (translations under /en/) and fact checks, /berita/<year>/…,
+    # /en/berita/<year>/… and /cek-fakta/<year>/…
+    article = re.compile(r"/(?:en/)?(?:berita|cek-fakta)/(\d{4})/[^/]+/")
+    story_pages = {url for url in listed if article.fullmatch(url)}
+    assert any(u.startswith("/cek-fakta/") for u in story_pages)
+    assert any(u.startswith("/en/berita/") for u in story_pages)
     for child in _children(files):
         urls = [_path(loc) for loc in _locs(files[child])]
         name = child.removeprefix("sitemaps/").removesuffix(".xml")
         if name == "halaman":
             assert len(urls) == len(listed) - len(story_pages)
-            assert not any(story.fullmatch(u) for u in urls)
+            assert not any(article.fullmatch(u) for u in urls)
             assert urls[0] == "/" and "/tentang/" in urls and "/arsip/2024/02/" in urls
+            assert "/cek-fakta/" in urls
         else:
             year = name.removeprefix("berita-")
-            in_year = [u for u in story_pages if f"/berita/{year}/" in u]
+            in_year = [u for u in story_pages if article.sub(r"\1", u) == year]
             assert len(urls) == len(in_year)
-            assert urls and all(f"/berita/{year}/" in u and story.fullmatch(u) for u in urls)
+            assert urls and all(u in in_year for u in urls)
 
 
 def test_each_index_entry_carries_the_newest_lastmod_inside(example_output: Path) -> None:

@@ -9,31 +9,48 @@ from __future__ import annotations
 import posixpath
 import urllib.parse
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 
 from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
-from generator.content import frontmatter, images
+from generator.content import frontmatter, images, schedule
 from generator.content.discover import PAGES, STATIC, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolved, Resolver, Unresolved, render
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
-from generator.model import Asset, Image, Page, RenderedBody, Story, StoryMeta
+from generator.model import (
+    Asset,
+    FileHistory,
+    Image,
+    Page,
+    RenderedBody,
+    ScheduledChange,
+    Story,
+    StoryMeta,
+)
 
 __all__ = ["Content", "discover", "load_content"]
+
+_NO_HISTORY: Mapping[str, FileHistory] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Content:
     """What content/ holds, validated and rendered."""
 
-    stories: tuple[Story, ...]  # only those this build publishes
+    stories: tuple[Story, ...]  # only those this build publishes and lists
     pages: tuple[Page, ...]
+    factchecks: tuple[Story, ...] = ()  # content/cek-fakta/, published and listed
     assets: tuple[Asset, ...]  # content/static files, published at the site root
+    unlisted: tuple[Story, ...] = ()  # expired: pages built (noindex), in no list
+    next_change: ScheduledChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +68,12 @@ class _Where:
         report = diags.warning if warning else diags.error
         report(path, line, message, column=pos.column, hint=hint, source_line=source)
 
+    def note(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+        pos = self.doc.value_pos((key,))
+        line = pos.line + 1
+        source = self.lines[line - 1] if line <= len(self.lines) else ""
+        diags.info(path, line, message, column=pos.column, hint=hint, source_line=source)
+
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
@@ -60,17 +83,26 @@ class _Parsed:
 
 
 def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
-                 include_drafts: bool) -> Content:
-    """Validate every story and page, then render the ones this build publishes."""
+                 include_drafts: bool, now: datetime,
+                 history: Mapping[str, FileHistory] = _NO_HISTORY) -> Content:
+    """Validate every story and page, then render the ones this build publishes.
+
+    `now` is the build time: a story dated after it is scheduled (built only with
+    `include_drafts`, as a preview), one whose `expires` has passed is built unlisted.
+    `history` (content/history.py) gives each file its git dates and contributors; a story
+    without `updated:` takes its last commit as `updated` when it was changed after `date`.
+    """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
-    for path in tree.stories:
+    for path, is_factcheck in [*((p, False) for p in tree.stories),
+                               *((p, True) for p in tree.factchecks)]:
         parsed, doc, lines = _read(root, path, diags, max_bytes)
         if parsed is None or doc is None:
             continue
-        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
+        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines,
+                           factcheck=is_factcheck)
         if meta is not None and len(meta.tags) > config.limits.tags:
             _Where(doc, lines).report(diags, path, "tags", f"terlalu banyak tag "
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
@@ -87,10 +119,11 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         if result is not None:
             page_meta.append((parsed, *result))
 
+    _note_schedule(checked, now, zone, diags)
     _check_translations(checked, diags)
-    published = [c for c in checked if include_drafts or c[1].status == "published"]
-    story_urls = {p.path: urls.story(m.date, m.slug, "" if m.lang == config.language else m.lang)
-                  for p, m, _ in published}
+    published = [c for c in checked if include_drafts or (
+        c[1].status == "published" and c[1].date <= now)]
+    story_urls = {p.path: _url(m, config.language) for p, m, _ in published}
     _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
@@ -98,7 +131,8 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
             diags.error(path, 2, f"alamat halaman '{url}' sudah dipakai kabar sendiri",
                         hint="beri 'slug:' lain, misalnya 'tentang-kami'")
     link_map = {**story_urls, **page_urls}
-    unpublished = {p.path for p, _, _ in checked} - set(story_urls)
+    unpublished = {p.path: _why_unpublished(m, zone) for p, m, _ in checked
+                   if p.path not in story_urls}
 
     stories = []
     for parsed, meta, where in published:
@@ -109,8 +143,9 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         _report(problems, parsed, diags)
         image = _hero(meta, parsed.path, where, resolve, diags)
         assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
-        stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
-                             body=_with_assets(body, assets)))
+        known = history.get(parsed.path)
+        stories.append(Story(path=parsed.path, meta=_meta(meta, image, known), url=url,
+                             body=_with_assets(body, assets), history=known))
     pages = []
     for parsed, fields, _slug in page_meta:
         url = page_urls[parsed.path]
@@ -118,9 +153,47 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                                                        unpublished, config.limits.image_mb))
         _report(problems, parsed, diags)
         pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
-                          menu=fields.menu, url=url, body=body))
+                          menu=fields.menu, url=url, body=body, history=history.get(parsed.path)))
     static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
-    return Content(stories=tuple(stories), pages=tuple(pages), assets=static)
+    expired = {parsed.path for parsed, meta, _ in published if meta.expires is not None
+               and meta.expires <= now}
+    listed = [s for s in stories if s.path not in expired]
+    return Content(stories=tuple(s for s in listed if s.meta.factcheck is None),
+                   factchecks=tuple(s for s in listed if s.meta.factcheck is not None),
+                   unlisted=tuple(s for s in stories if s.path in expired),
+                   pages=tuple(pages), assets=static,
+                   next_change=schedule.next_change(((p.path, m) for p, m, _ in checked), now))
+
+
+def _url(meta: CheckedStory, site_language: str) -> str:
+    """A fact check's address, or a story's (under /<lang>/ when not in the site language)."""
+    if meta.factcheck is not None:
+        return urls.factcheck(meta.date, meta.slug)
+    return urls.story(meta.date, meta.slug, "" if meta.lang == site_language else meta.lang)
+
+
+def _note_schedule(checked: list[tuple[_Parsed, CheckedStory, _Where]], now: datetime,
+                   zone: tzinfo, diags: Diagnostics) -> None:
+    """`kabar check` says which published stories wait for their time, or have expired."""
+    for parsed, meta, where in checked:
+        if meta.status != "published":
+            continue
+        if meta.date > now:
+            where.note(diags, parsed.path, "date", "cerita terjadwal: terbit "
+                       f"{schedule.local_text(meta.date, zone)}",
+                       "build pada atau sesudah waktu itu menerbitkannya (jadwalkan build "
+                       "ulang, lihat templates/ci/)")
+        elif meta.expires is not None and meta.expires <= now:
+            where.note(diags, parsed.path, "expires", "cerita kedaluwarsa sejak "
+                       f"{schedule.local_text(meta.expires, zone)}: tidak tampil di daftar, "
+                       "feed, dan sitemap", "halamannya tetap ada dengan noindex; hapus "
+                       "baris expires untuk menampilkannya lagi")
+
+
+def _why_unpublished(meta: CheckedStory, zone: tzinfo) -> str:
+    if meta.status == "published":  # not yet: scheduled
+        return f"baru terbit {schedule.local_text(meta.date, zone)}"
+    return "status bukan published"
 
 
 def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
@@ -241,7 +314,8 @@ def _check_translations(checked: list[tuple[_Parsed, CheckedStory, _Where]],
 
 
 def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
-              link_map: dict[str, str], unpublished: set[str], max_image_mb: int) -> Resolver:
+              link_map: dict[str, str], unpublished: dict[str, str],
+              max_image_mb: int) -> Resolver:
     """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
     folder = posixpath.dirname(source)
 
@@ -253,7 +327,7 @@ def _resolver(root: Path, tree: SourceTree, source: str, page_url: str,
         if path in link_map:
             return Resolved(link_map[path])
         if path in unpublished:
-            return Unresolved(f"cerita tujuan '{target}' belum terbit (status bukan published)",
+            return Unresolved(f"cerita tujuan '{target}' belum terbit ({unpublished[path]})",
                               "terbitkan cerita itu dulu, atau hapus tautannya untuk sementara")
         if path not in tree.files:
             return Unresolved(f"berkas '{target}' tidak ditemukan")
@@ -294,11 +368,17 @@ def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,
                  width=result.width, height=result.height)
 
 
-def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
-    return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
+def _meta(meta: CheckedStory, image: Image | None, history: FileHistory | None) -> StoryMeta:
+    updated = meta.updated
+    if updated is None and history is not None and history.commits > 1 \
+            and history.last > meta.date:
+        updated = history.last  # corrected after publication, says git (the first commit
+        # only created the file, so a single commit is never an update)
+    return StoryMeta(title=meta.title, date=meta.date, updated=updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status, lang=meta.lang, translation_key=meta.translation_key)
+                     status=meta.status, lang=meta.lang, translation_key=meta.translation_key,
+                     approved_by=meta.approved_by, expires=meta.expires, factcheck=meta.factcheck)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

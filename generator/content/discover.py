@@ -17,6 +17,7 @@ from generator.diagnostics import Diagnostics
 
 CONTENT = "content"
 STORIES = "content/stories/"
+FACTCHECKS = "content/cek-fakta/"
 PAGES = "content/pages/"
 STATIC = "content/static/"
 
@@ -29,6 +30,7 @@ class SourceTree:
     pages: tuple[str, ...]
     static: tuple[str, ...]
     files: frozenset[str]
+    factchecks: tuple[str, ...] = ()  # content/cek-fakta/**.md
 
 
 def _ignored(name: str) -> bool:
@@ -54,7 +56,8 @@ def discover(root: Path, diags: Diagnostics) -> SourceTree:
     pages = tuple(f for f in files if f.startswith(PAGES) and f.endswith(".md")
                   and "/" not in f[len(PAGES):])
     static = tuple(f for f in files if f.startswith(STATIC))
-    return SourceTree(stories, pages, static, frozenset(files))
+    factchecks = tuple(f for f in files if f.startswith(FACTCHECKS) and f.endswith(".md"))
+    return SourceTree(stories, pages, static, frozenset(files), factchecks)
 
 
 def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:

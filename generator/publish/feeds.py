@@ -3,13 +3,15 @@
 Feeds made, each as `feed.xml` (RSS) and `atom.xml` (Atom) beside the list page it follows
 (`urls.rss_feed`, `urls.atom_feed`): the whole portal (`/feed.xml`), every region
 (kabupaten, kecamatan, desa: a region's feed holds its descendants' stories too), every
-category, every operator and, unless `feeds.tags: false`, every tag. Those list the site
+category, every operator and, unless `feeds.tags: false`, every tag; and the fact
+checks of `/cek-fakta/` (their entries titled "[HOAKS] …"). Those list the site
 language's stories; each other language with stories (front matter `lang`) gets its own
 `/<lang>/feed.xml` and `/<lang>/atom.xml`, whose channel links to the home page (there is
 no list page in that language).
 
-- Entries: published stories only, newest first, at most `feeds.limit`. An entry's id (RSS
-  guid) is the story's absolute URL; an Atom feed's id is the feed's own absolute URL.
+- Entries: published stories only (not scheduled, not expired), newest first, at most
+  `feeds.limit`. An entry's id (RSS guid) is the story's absolute URL; an Atom feed's id
+  is the feed's own absolute URL.
 - Body: the summary (as escaped HTML), plus the story's HTML (links made absolute) when
   `feeds.full_content`.
 - The story image: an RSS `<enclosure>` with its byte length and MIME type, an Atom
@@ -52,12 +54,13 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 LABELS: dict[str, dict[str, str]] = {
     "id": {"kabupaten": "Kabupaten", "kota": "Kota", "kecamatan": "Kecamatan", "desa": "Desa",
            "kelurahan": "Kelurahan", "region_name": "{kind} {name}", "category": "Kategori",
-           "tag": "Tag", "author": "Penulis", "language_name": "Bahasa Indonesia",
+           "tag": "Tag", "author": "Penulis", "factchecks": "Cek Fakta",
+           "language_name": "Bahasa Indonesia",
            "language_feed": "Berita dalam Bahasa Indonesia dari {site}"},
     "en": {"kabupaten": "Regency", "kota": "City", "kecamatan": "District", "desa": "Village",
            "kelurahan": "Urban village", "region_name": "{name} {kind}", "category": "Category",
-           "tag": "Tag", "author": "Author", "language_name": "English",
-           "language_feed": "Stories in English from {site}"},
+           "tag": "Tag", "author": "Author", "factchecks": "Fact checks",
+           "language_name": "English", "language_feed": "Stories in English from {site}"},
 }
 
 #: Characters XML 1.0 forbids even escaped (C0 controls but tab and newlines, surrogates).
@@ -116,7 +119,8 @@ def feed_specs(site: Site) -> list[FeedSpec]:
 
     def spec(list_url: str, label: str, description: str, stories: tuple[Story, ...],
              language: str = config.language, page_url: str = "") -> FeedSpec:
-        newest = tuple(s for s in stories if s.meta.status == "published")[:config.feeds.limit]
+        now = site.build_time
+        newest = tuple(s for s in stories if s.meta.public(now))[:config.feeds.limit]
         return FeedSpec(list_url=list_url, title=feed_title(config.title, label),
                         description=description or fallback, stories=newest,
                         language=language, page_url=page_url or list_url)
@@ -131,6 +135,8 @@ def feed_specs(site: Site) -> list[FeedSpec]:
     if config.feeds.tags:
         specs += [spec(tag.url, f"{words['tag']} {tag.name}", "", site.by_tag.get(slug, ()))
                   for slug, tag in site.tags.items()]
+    if site.factchecks:
+        specs.append(spec(urls.factchecks(), words["factchecks"], "", site.factchecks))
     for lang in LANGUAGES:
         stories = tuple(s for s in site.translations if s.meta.lang == lang)
         if stories:
@@ -143,19 +149,19 @@ def feed_specs(site: Site) -> list[FeedSpec]:
 
 def publish_feeds(site: Site, root: Path) -> list[Output]:
     """`feed.xml` and `atom.xml` for the portal and every list; `root` to size story images."""
-    newest_anywhere = _newest(site.stories)
+    newest_anywhere = _newest(site.stories, site.build_time)
     sizes = {story.meta.image.source: (root / story.meta.image.source).stat().st_size
-             for story in site.all_stories if story.meta.image}
+             for story in site.listed_stories() if story.meta.image}
     outputs: list[Output] = []
     for spec in feed_specs(site):
-        generator = _feed(site, spec, sizes, _newest(spec.stories) or newest_anywhere)
+        generator = _feed(site, spec, sizes,
+                          _newest(spec.stories, site.build_time) or newest_anywhere)
         outputs += _serialise(site, spec, generator)
     return outputs
 
 
-def _newest(stories: tuple[Story, ...]) -> datetime | None:
-    dates = [s.meta.updated or s.meta.date for s in stories
-             if s.meta.status == "published"]
+def _newest(stories: tuple[Story, ...], now: datetime) -> datetime | None:
+    dates = [s.meta.updated or s.meta.date for s in stories if s.meta.public(now)]
     return max(dates, default=None)
 
 
@@ -184,7 +190,8 @@ def _entry(site: Site, generator: FeedGenerator, story: Story, sizes: dict[str, 
     url = urls.absolute(config.base_url, story.url)
     entry = generator.add_entry()
     entry.guid(url, permalink=True)  # also the Atom <id>
-    entry.title(_text(meta.title))
+    label = f"[{meta.factcheck.info.label}] " if meta.factcheck else ""
+    entry.title(_text(label + meta.title))
     entry.link(href=url, rel="alternate", type="text/html")
     entry.published(meta.date)
     entry.updated(meta.updated or meta.date)  # not feedgen's datetime.now()

@@ -45,9 +45,9 @@ class ImageBatch:
 def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     """A share card for every story, and the smaller WebP copies of every story image."""
     plan = _Plan(root, cache_dir)
-    for story in site.all_stories:
+    for story in site.every_story():
         plan.card(site, story)
-    images = {s.meta.image.url: s.meta.image for s in site.all_stories if s.meta.image}
+    images = {s.meta.image.url: s.meta.image for s in site.every_story() if s.meta.image}
     for url in sorted(images):
         plan.variants(images[url])
     return plan.run()
@@ -75,8 +75,8 @@ CARD_CODE = cache_key(file_hash(Path(cards.__file__)), VARIANT_CODE)
 
 
 def card_key(text: cards.CardText, photo_hash: str, font_hash: str) -> str:
-    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, photo_hash,
-                     font_hash, cards.ENGINE)
+    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, text.label,
+                     text.tone, photo_hash, font_hash, cards.ENGINE)
 
 
 def variant_key(photo_hash: str, width: int) -> str:
@@ -111,8 +111,11 @@ class _Plan:
 
     def card(self, site: Site, story: Story) -> None:
         image = story.meta.image
+        fact = story.meta.factcheck
         text = cards.CardText(title=story.meta.title, site_title=site.config.title,
-                              region=region_label(site, story.meta.region, story.meta.lang))
+                              region=region_label(site, story.meta.region, story.meta.lang),
+                              label=f"[{fact.info.label}]" if fact else "",
+                              tone=fact.info.tone if fact else "false")
         photo = self.root / image.source if image else None
         key = card_key(text, self.photo_hash(image) if image else "", self.font_hash)
         self.jobs.append(_Job(path=urls.output_path(urls.share_card(story.url)), cache=self.cards,

@@ -4,8 +4,10 @@ Pagefind reads the rendered story HTML in memory. What it indexes is decided by 
 `data-pagefind-*` attributes (docs/themes.md): the story `<article data-pagefind-body>`
 holds the title and body, boilerplate is `data-pagefind-ignore`, and filters (kabupaten,
 kecamatan, kategori, tahun, penulis), the sort key `date` and the metadata shown with a
-result (image, date, region) sit on the story's own elements. Only published stories are
-indexed; the site language picks the stemmer (`id`: Snowball Indonesian, so "pembangunan"
+result (image, date, region) sit on the story's own elements. Only public stories are
+indexed (published, not scheduled, not expired: `StoryMeta.public`); fact checks
+(`Site.factchecks`, their own section at /cek-fakta/) are not yet. The site language picks
+the stemmer (`id`: Snowball Indonesian, so "pembangunan"
 finds "membangun").
 
 Translations (`/en/berita/…`, `Site.translations`) are left out: the index holds the site's
@@ -63,7 +65,9 @@ IN_FLIGHT = 32
 def search_index(site: Site, pages: Sequence[Output]) -> list[Output]:
     """The Pagefind bundle (pagefind.js, its worker, wasm, index, fragments, filters)."""
     # site.stories: the site language only; site.translations are not indexed (see above).
-    wanted = {urls.output_path(s.url) for s in site.stories if s.meta.status == "published"}
+    # Public: published, its time has come (a scheduled story in a --drafts preview is
+    # not), not expired (those are in site.unlisted anyway).
+    wanted = {urls.output_path(s.url) for s in site.stories if s.meta.public(site.build_time)}
     html = {o.path: o.data for o in pages if o.path in wanted}
     documents = [(s.url, html[path]) for s in site.stories
                  if (path := urls.output_path(s.url)) in html]

@@ -6,11 +6,14 @@ Files made (all URLs inside them absolute, from `site.config.base_url`):
 - `/sitemaps/halaman.xml`: every indexable HTML page that is not a story: the home page and
   every list page with its pagination (structure/routes.py), the search page `/cari/`
   (indexable: the target of the home page's SearchAction), and the static pages. The 404
-  page and noindex pages (stories not yet published, shown only by `--drafts`) are left out.
-- `/sitemaps/berita-<year>.xml`: published stories of one year (translations too), newest
-  first, with their images; a story with versions in other languages names every version
-  (itself too) and `x-default` (the site-language version) as `<xhtml:link rel="alternate"
-  hreflang="…">`; a file would pass 50,000 URLs or 50 MB, so it continues in
+  page and noindex pages (stories not yet published, shown only by `--drafts`, and
+  expired stories) are left out.
+- `/sitemaps/berita-<year>.xml`: published stories of one year (fact checks and translations
+  too; not the scheduled or expired ones), newest first, with their images; a story with
+  versions in other languages names every version (itself too) and `x-default` (the
+  site-language version) as `<xhtml:link rel="alternate" hreflang="…">`; `<lastmod>` is the
+  front matter's `updated`/`date`, or git's last commit where front matter is silent
+  (`lastmod_override`); a file would pass 50,000 URLs or 50 MB, so it continues in
   `berita-<year>-2.xml`.
 - `/news-sitemap.xml`: Google News, stories published in the 48 hours up to the build time.
 - `/robots.txt`: allows everything and names both sitemaps.
@@ -105,8 +108,9 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
     pages += [Entry(url=p.url, lastmod=lastmod(p.url, None)) for p in site.pages]
     children = child_sitemaps("halaman", pages, base, zone)
     by_year: dict[int, list[Entry]] = {}
-    for story in sorted(site.all_stories, key=lambda s: (-s.meta.date.timestamp(), s.url)):
-        if story.meta.status == "published":  # the others are rendered noindex
+    listed = site.listed_stories()
+    for story in sorted(listed, key=lambda s: (-s.meta.date.timestamp(), s.url)):
+        if story.meta.public(site.build_time):  # the others are rendered noindex
             by_year.setdefault(story.meta.date.year, []).append(
                 Entry(url=story.url, lastmod=lastmod(story.url, story_lastmod(story)),
                       images=story_images(story), alternates=alternates(site, story)))
@@ -116,14 +120,15 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
         Output(urls.output_path(urls.sitemap_index()), sitemap_index(children, base, zone)),
         *(Output(urls.output_path(child.url), child.data) for child in children),
         Output(urls.output_path(urls.news_sitemap()),
-               news_sitemap(news_stories(site.all_stories, site.build_time), site, zone)),
+               news_sitemap(news_stories(site.stories + site.translations, site.build_time),
+                            site, zone)),
         Output(urls.output_path(urls.robots()), robots_txt(base)),
     ]
 
 
 def alternates(site: Site, story: Story) -> tuple[tuple[str, str], ...]:
     """(hreflang, URL) of each published version of a story, then `x-default`; () alone."""
-    versions = [v for v in site.versions_of(story) if v.meta.status == "published"]
+    versions = [v for v in site.versions_of(story) if v.meta.public(site.build_time)]
     if len(versions) < 2:
         return ()
     links = [(v.meta.lang, v.url) for v in versions]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import urls
-from generator.model import Region, Site, Story
+from generator.model import VERDICTS, Region, Site, Story
 from generator.render import seo
 from generator.render.views import (
     DESCRIPTION_LIMIT,
@@ -21,6 +21,7 @@ from generator.render.views import (
     RegionView,
     SearchFilter,
     TermView,
+    VerdictView,
     Views,
     describe,
 )
@@ -50,13 +51,14 @@ class PageMaker:
 
     def all(self) -> Iterator[PageSpec]:
         yield from self.home()
-        for story in self.site.all_stories:
+        for story in self.site.every_story():
             yield self.story(story)
         yield self.regions_index()
         for region in self.site.regions.values():
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
+        yield from self.factchecks()
         yield self.search()
         for page in self.site.pages:
             yield self.spec("page.html", "page", page.title, page.url,
@@ -88,9 +90,10 @@ class PageMaker:
                               image=image or self.logo, first_page=number == 1, lang=lang,
                               other_languages=tuple(a.name for a in alternates
                                                     if a.name not in (lang, "x-default")))
-        head = seo.head(self.site_view, facts, context.get("story") if kind == "story" else None,
-                        iso=self.views.dates.iso,
-                        region_label=lambda region: self.region_label(region, t))
+        story = context.get("story") if kind in ("story", "factcheck") else None
+        head = seo.head(self.site_view, facts, story, iso=self.views.dates.iso,
+                        region_label=lambda region: self.region_label(region, t),
+                        claim_review=self.site.config.factcheck.claimreview)
         # A page in another language subscribes to that language's feeds, not the portal's.
         base_feeds = self.site_feeds if own_language else self.language_feeds(lang)
         page = PageView(title=title, full_title=full, description=facts.description,
@@ -148,6 +151,8 @@ class PageMaker:
 
     def story(self, story: Story) -> PageSpec:
         """A story page, in the story's language (a translation's crumbs and UI too)."""
+        if story.meta.factcheck is not None:
+            return self.factcheck(story)
         view = self.views.story(story)
         lang = story.meta.lang
         t = self.views.t_for(lang)
@@ -162,10 +167,38 @@ class PageMaker:
             if lang == self.site.config.language else ()
         return self.spec("story.html", "story", story.meta.title, story.url,
                          story.meta.summary or story.body.first_paragraph, crumbs,
-                         noindex=story.meta.status != "published",
+                         noindex=view.noindex,
                          image=seo.share_image(self.views.base, view), lang=lang,
                          alternates=self.alternates(story), story=view, feeds=feeds,
                          related=tuple(self.views.story(s) for s in related(self.site, story)))
+
+    def factcheck(self, story: Story) -> PageSpec:
+        """A fact-check page: the label leads its title everywhere it is shown or shared."""
+        view = self.views.story(story)
+        assert view.factcheck is not None  # story() sends only fact checks here
+        section = Link(self.t["factchecks"], urls.factchecks())
+        others = tuple(self.views.story(s) for s in self.site.factchecks if s.url != story.url)
+        return self.spec("factcheck.html", "factcheck", f"{view.factcheck.label} {view.title}",
+                         story.url, story.meta.summary or story.body.first_paragraph,
+                         (self.home_crumb, section, Link(story.meta.title, story.url)),
+                         noindex=view.noindex, image=seo.share_image(self.views.base, view),
+                         story=view, related=others[:4],
+                         feeds=self.feed_links(urls.factchecks(), self.t["factchecks"]))
+
+    def factchecks(self) -> Iterator[PageSpec]:
+        """`/cek-fakta/`, paginated; only when the portal has fact checks."""
+        if not self.site.factchecks:
+            return
+        title = self.t["factchecks"]
+        crumbs = (self.home_crumb, Link(title, urls.factchecks()))
+        legend = tuple(VerdictView(verdict=verdict, label=f"[{info.label}]", tone=info.tone,
+                                   meaning=self.t[f"verdict_{verdict}"])
+                       for verdict, info in VERDICTS.items())
+        for listing in self.paged(self.site.factchecks, urls.factchecks()):
+            yield self.spec("factchecks.html", "factchecks", title, listing.url,
+                            self.t["factchecks_intro"], crumbs, number=listing.number,
+                            listing=self.listing(listing), verdicts=legend,
+                            feeds=self.feed_links(urls.factchecks(), title))
 
     def region_tree(self) -> tuple[RegionNode, ...]:
         def node(region: Region) -> RegionNode:
@@ -189,7 +222,8 @@ class PageMaker:
                          (self.home_crumb, Link(title, urls.search())),
                          bundle_url=urls.search_bundle(), filters=self.search_filters(),
                          regions=self.region_tree(),
-                         story_count=sum(s.meta.status == "published" for s in self.site.stories))
+                         story_count=sum(s.meta.public(self.site.build_time)
+                                         for s in self.site.stories))
 
     def search_filters(self) -> tuple[SearchFilter, ...]:
         """The values story.html gives its data-pagefind-filter attributes, known here, so
@@ -198,7 +232,7 @@ class PageMaker:
         site, t = self.site, self.t
 
         def published(stories: tuple[Story, ...]) -> int:  # what the index holds
-            return sum(s.meta.status == "published" for s in stories)
+            return sum(s.meta.public(site.build_time) for s in stories)
 
         def options(counts: Iterator[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
             merged: dict[str, int] = {}

@@ -83,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Terbit",
         "status_review": "Menunggu pemeriksaan: belum terbit",
         "status_draft": "Draf: belum terbit",
+        "status_scheduled": "Terjadwal: terbit {date}",
+        "status_expired": "Kedaluwarsa sejak {date}: informasi ini mungkin sudah tidak berlaku",
         # Regions
         "kabupaten": "Kabupaten",
         "kecamatan": "Kecamatan",
@@ -109,6 +111,28 @@ STRINGS: dict[str, dict[str, str]] = {
             "Pilih wilayah untuk membaca kabar dari setiap kabupaten, kecamatan, dan desa."
         ),
         "archives_intro": "Semua berita menurut tahun dan bulan terbit.",
+        # Fact checks
+        "factchecks": "Cek Fakta",
+        "factcheck": "Cek Fakta",
+        "factchecks_intro": (
+            "Klarifikasi kabar bohong dan menyesatkan yang beredar di wilayah kami, "
+            "dengan kesimpulan dan sumber resminya."
+        ),
+        "claim": "Klaim yang beredar",
+        "claim_where": "Beredar di",
+        "claim_date": "Mulai beredar",
+        "claim_url": "Lihat unggahan",
+        "verdict": "Kesimpulan",
+        "explanation": "Penjelasan",
+        "sources": "Sumber",
+        "verdicts_legend": "Arti label",
+        "verdict_hoaks": "informasi yang tidak benar, sengaja dibuat seolah-olah benar.",
+        "verdict_disinformasi": "informasi salah yang sengaja disebarkan untuk menipu.",
+        "verdict_misinformasi": "informasi salah yang disebarkan tanpa niat menipu.",
+        "verdict_malinformasi": "informasi benar yang dipakai untuk merugikan orang lain.",
+        "verdict_menyesatkan": "sebagian benar, tetapi disajikan sehingga menyesatkan.",
+        "verdict_sebagian-benar": "sebagian isinya benar, sebagian tidak.",
+        "verdict_benar": "informasi yang beredar sesuai fakta.",
         "feeds": "Berlangganan",
         # Translations: `read_in` invites a reader of another version to this language, so
         # it is written in this language (the link carries lang="…" and hreflang="…").
@@ -201,6 +225,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Published",
         "status_review": "Awaiting review: not published",
         "status_draft": "Draft: not published",
+        "status_scheduled": "Scheduled: published {date}",
+        "status_expired": "Expired on {date}: this information may no longer apply",
         # Regions
         "kabupaten": "Regency",
         "kecamatan": "District",
@@ -225,6 +251,28 @@ STRINGS: dict[str, dict[str, str]] = {
         "and": "and",
         "regions_intro": "Choose a region to read the news of every regency, district and village.",
         "archives_intro": "All stories by year and month of publication.",
+        # Fact checks
+        "factchecks": "Fact checks",
+        "factcheck": "Fact check",
+        "factchecks_intro": (
+            "Clarifications of false and misleading claims circulating in our region, "
+            "with the verdict and the official sources."
+        ),
+        "claim": "The claim",
+        "claim_where": "Circulated on",
+        "claim_date": "First seen",
+        "claim_url": "See the post",
+        "verdict": "Verdict",
+        "explanation": "Explanation",
+        "sources": "Sources",
+        "verdicts_legend": "What the labels mean",
+        "verdict_hoaks": "a hoax: false information made to look true.",
+        "verdict_disinformasi": "false information spread on purpose to deceive.",
+        "verdict_misinformasi": "false information spread without intent to deceive.",
+        "verdict_malinformasi": "true information used to harm someone.",
+        "verdict_menyesatkan": "partly true, but presented so that it misleads.",
+        "verdict_sebagian-benar": "partly true, partly not.",
+        "verdict_benar": "the claim matches the facts.",
         "feeds": "Subscribe",
         # Translations
         "language_name": "English",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
-from generator.model import Image, Region, Site, Story, TocEntry
+from generator.model import FactCheck, Image, Region, Site, Story, TocEntry
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 
@@ -108,6 +108,31 @@ class PageView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckView:
+    """A fact check's claim and verdict (docs/themes.md)."""
+
+    claim: str
+    claim_where: str  # may be empty
+    claim_date: datetime | None
+    claim_url: str  # may be empty
+    verdict: str  # hoaks, disinformasi, misinformasi, malinformasi, menyesatkan, …
+    label: str  # "[HOAKS]": the brackets included
+    tone: str  # false | mixed | true: for the label's colour
+    sources: tuple[Link, ...]  # url may be empty
+    section: Link  # "Cek Fakta", `/cek-fakta/`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictView:
+    """One label of the fact-check legend: "[HOAKS]", its colour and what it means."""
+
+    verdict: str
+    label: str
+    tone: str
+    meaning: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoryView:
     title: str
     url: str
@@ -131,6 +156,11 @@ class StoryView:
     share: tuple[Link, ...]
     lang: str
     translations: tuple[LanguageLink, ...]  # the other versions, site language first
+    expires: datetime | None = None
+    scheduled: bool = False  # dated after the build: only a preview (--drafts) shows it
+    expired: bool = False  # its `expires` has passed: reachable, in no list
+    noindex: bool = False  # not published, scheduled or expired
+    factcheck: FactCheckView | None = None  # set on the pages of content/cek-fakta/
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -247,6 +277,7 @@ class Views:
         nav = (Link(t["home"], urls.home()), Link(t["regions"], urls.regions_index()),
                Link(t["categories"], urls.categories_index()),
                Link(t["archives"], urls.archives_index()),
+               *((Link(t["factchecks"], urls.factchecks()),) if self.site.factchecks else ()),
                *(Link(p.title, p.url) for p in self.site.pages if p.menu is not None))
         logo = config.organisation.logo
         return SiteView(
@@ -288,9 +319,23 @@ class Views:
             translations=tuple(
                 LanguageLink(lang=other.meta.lang, name=self.t_for(other.meta.lang)["read_in"],
                              url=other.url)
-                for other in site.versions_of(story) if other.url != story.url))
+                for other in site.versions_of(story) if other.url != story.url),
+            expires=meta.expires, scheduled=meta.scheduled(site.build_time),
+            expired=meta.expired(site.build_time),
+            noindex=not meta.public(site.build_time),
+            factcheck=factcheck_view(meta.factcheck, Link(self.t["factchecks"],
+                                                          urls.factchecks()))
+            if meta.factcheck else None)
         self._stories[story.url] = view
         return view
+
+
+def factcheck_view(fact: FactCheck, section: Link) -> FactCheckView:
+    return FactCheckView(claim=fact.claim, claim_where=fact.claim_where,
+                         claim_date=fact.claim_date, claim_url=fact.claim_url,
+                         verdict=fact.verdict, label=f"[{fact.info.label}]", tone=fact.info.tone,
+                         sources=tuple(Link(s.name, s.url) for s in fact.sources),
+                         section=section)
 
 
 def srcset(url: str, width: int | None) -> str:

@@ -18,7 +18,8 @@ def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:
 
     def consider(candidates: tuple[Story, ...], points: int) -> None:
         for other in _nearest(candidates, story):
-            if other.url not in versions:  # itself in another language is not "related"
+            # itself in another language is not "related"; fact checks have their own list
+            if other.url not in versions and other.meta.factcheck is None:
                 scores[other.url] = scores.get(other.url, 0) + points
                 pool[other.url] = other
 
