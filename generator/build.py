@@ -11,23 +11,30 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from generator import urls
 from generator.config import load_config
 from generator.content import discover, load_content
+from generator.content.history import read_history
+from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
 from generator.publish.feeds import publish_feeds
 from generator.publish.images import share_images
 from generator.publish.indexnow import indexnow_files
+from generator.publish.schedule import schedule_file
+from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
 from generator.structure import build_site
+from generator.structure.routes import history_lastmods
 
 #: Pure results kept between builds (rendered Markdown, compiled templates, share cards),
 #: git-ignored; deleting it changes nothing but the time the next build takes.
@@ -66,8 +73,21 @@ class BuildResult:
             return f"{value:,}".replace(",", ".")
 
         seconds = f"{self.seconds:.1f}".replace(".", ",")
-        return (f"{num(len(site.stories))} cerita, {num(len(site.regions))} wilayah, "
+        translated = f" (+{num(len(site.translations))} terjemahan)" if site.translations else ""
+        checks = f"{num(len(site.factchecks))} cek fakta, " if site.factchecks else ""
+        return (f"{num(len(site.stories))} cerita{translated}, {checks}"
+                f"{num(len(site.regions))} wilayah, "
                 f"{num(len(site.tags))} tag → {num(n)} berkas dalam {seconds} dtk")
+
+    def schedule_note(self) -> str | None:
+        """'perubahan terjadwal berikutnya: 2026-11-21 08:00 WIB (terbit: content/…)'."""
+        change = self.site.next_change
+        if change is None:
+            return None
+        zone = zoneinfo.ZoneInfo(self.site.config.timezone)
+        what = "terbit" if change.change == "publish" else "kedaluwarsa"
+        return (f"perubahan terjadwal berikutnya: {local_text(change.when, zone)} "
+                f"({what}: {change.path}); bangun ulang portal pada waktu itu")
 
 
 def build_time_from_env(now: datetime | None = None) -> datetime:
@@ -82,14 +102,30 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors."""
     started = time.perf_counter()
     diags = Diagnostics()
+    site = load_site(root, options, diags)  # stages 1-3
 
-    def stop_if_failed() -> None:
-        if diags.has_errors(strict=options.strict):
-            raise BuildFailed(diags)
+    # 4. Render pages and publish the other outputs
+    pages = render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
+                         jobs=options.jobs)
+    outputs = [*pages, *copy_assets(site, root)]
+    outputs += search_index(site, pages)  # pagefind/: published stories, site language only
+    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
+    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
+    outputs += share_images(site, root, root / CACHE).outputs  # kartu.jpg, *-480.webp
+    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
+    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
+    _check_collisions(outputs, _sources(site), diags)
+    _stop_if_failed(diags, options)
+    outputs.sort(key=lambda o: o.path)
+    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
+                       seconds=time.perf_counter() - started)
 
+
+def load_site(root: Path, options: BuildOptions, diags: Diagnostics) -> Site:
+    """Stages 1-3: the site as data, nothing rendered (`build`, and `kabar report`)."""
     # 1. Configuration
     config = load_config(root, diags)
-    stop_if_failed()
+    _stop_if_failed(diags, options)
     assert config is not None  # guaranteed when no error was collected
     if options.base_url:
         config = replace(config, base_url=options.base_url.rstrip("/"))
@@ -98,38 +134,84 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
+    history = read_history(root, config, diags)  # one `git log` pass; empty without git
     content = load_content(root, config, tree, diags, include_drafts=options.drafts,
-                           cache_dir=root / CACHE, workers=options.jobs)
-    stop_if_failed()
+                           now=build_time, history=history, cache_dir=root / CACHE,
+                           workers=options.jobs)
+    _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
-    site = build_site(config, content.stories, content.pages, content.assets, build_time)
-
-    # 4. Render pages and publish the other outputs
-    outputs = [*render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
-                             jobs=options.jobs),
-               *copy_assets(site, root)]
-    outputs += publish_sitemaps(site)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
-    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
-    outputs += share_images(site, root, root / CACHE).outputs  # kartu.jpg, *-480.webp
-    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, diags)
-    stop_if_failed()
-    outputs.sort(key=lambda o: o.path)
-    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
-                       seconds=time.perf_counter() - started)
+    return build_site(config, content.stories, content.pages, content.assets, build_time,
+                      unlisted=content.unlisted, factchecks=content.factchecks,
+                      next_change=content.next_change)
 
 
-def _check_collisions(outputs: list[Output], diags: Diagnostics) -> None:
-    """Two outputs for one path (e.g. content/static/index.html vs the home page)."""
-    seen: set[str] = set()
+def _stop_if_failed(diags: Diagnostics, options: BuildOptions) -> None:
+    """Between stages: a site known to be broken goes no further."""
+    if diags.has_errors(strict=options.strict):
+        raise BuildFailed(diags)
+
+
+def _sources(site: Site) -> dict[str, list[str]]:
+    """Output path → the content files it is made from (none: a file kabar makes itself)."""
+    found: dict[str, list[str]] = {}
+
+    def add(url: str, source: str) -> None:
+        owners = found.setdefault(urls.output_path(url), [])
+        if source not in owners:
+            owners.append(source)
+
+    for story in site.every_story():
+        add(story.url, story.path)
+        add(urls.share_card(story.url), story.path)
+        for asset in story.body.assets:
+            add(asset.url, asset.source)
+    for page in site.pages:
+        add(page.url, page.path)
+        for asset in page.body.assets:
+            add(asset.url, asset.source)
+    for asset in site.assets:
+        add(asset.url, asset.source)
+    return found
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _url_key(path: str) -> str:
+    """Paths that one file system may store as one file: case-insensitive (Windows, macOS)
+    or normalisation-insensitive (macOS: 'café' typed as é or as e + ◌́)."""
+    return _nfc(_nfc(path).casefold())
+
+
+def _check_collisions(outputs: list[Output], sources: dict[str, list[str]],
+                      diags: Diagnostics) -> None:
+    """Two outputs for one path (content/static/index.html vs the home page), or for two
+    paths that differ only by case or Unicode normalisation (Foto.png vs foto.png)."""
+    seen: dict[str, str] = {}
     for output in outputs:
-        key = output.path.casefold()
-        if key in seen:
-            diags.error("content/static/", 0,
-                        f"dua berkas keluaran memakai alamat yang sama: {output.path}",
-                        hint="ganti nama berkas di content/static/ atau slug halaman")
-        seen.add(key)
-
+        key = _url_key(output.path)
+        if key not in seen:
+            seen[key] = output.path
+            continue
+        other = seen[key]
+        made = f"berkas buatan kabar /{output.path}"
+        if other == output.path:
+            first, second = [*sources.get(output.path, []), made, made][:2]
+            diags.error(first if first != made else second, 0,
+                        f"dua berkas keluaran memakai alamat yang sama: {output.path} "
+                        f"(dari {first} dan {second})",
+                        hint="ganti nama salah satu berkas, atau beri slug lain")
+        else:
+            theirs, mine = (next(iter(sources.get(p, [])), f"berkas buatan kabar /{p}")
+                            for p in (other, output.path))
+            diags.error(mine if output.path in sources else theirs, 0,
+                        f"alamat /{other} (dari {theirs}) dan /{output.path} (dari {mine}) "
+                        + ("hanya beda huruf besar/kecil" if _nfc(other) != _nfc(output.path)
+                           else "tampak sama tetapi ditulis dengan bentuk Unicode berbeda "
+                           "(misalnya é sebagai satu huruf, atau e lalu tanda aksen)"),
+                        hint="di server atau komputer yang tidak membedakannya, yang satu "
+                        "menimpa yang lain; ganti nama salah satu berkas")

@@ -8,16 +8,25 @@ says so.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from generator import __version__, audit, dev, ping, scaffold
-from generator.build import BuildOptions, BuildResult, build
-from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator import __version__, audit, dev, ping, report, scaffold
+from generator.build import BuildOptions, BuildResult, build, load_site
+from generator.diagnostics import (
+    BuildFailed,
+    Diagnostics,
+    format_github,
+    format_gitlab,
+    format_report,
+)
 from generator.progress import Progress
+from generator.report import formats, html
 from generator.writer import OutputError, check_target, write
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -72,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     root_option(p)
     p.add_argument("--drafts", action="store_true", help="periksa juga cerita draft/review")
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
+    p.add_argument("--format", choices=("text", "github", "gitlab"), default="text",
+                   help="github: anotasi GitHub Actions (::error file=…,line=…::) di stdout; "
+                   "gitlab: laporan Code Quality GitLab (JSON) di stdout; pesan biasa tetap "
+                   "di stderr")
     p.set_defaults(run=_cmd_check)
 
     p = sub.add_parser("serve", help="pratinjau di peramban: dibangun ulang setiap kali disimpan")
@@ -130,6 +143,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-kb", type=int, default=audit.HEAVY_KB, metavar="KB",
                    help=f"batas berat HTML satu halaman (bawaan: {audit.HEAVY_KB})")
     p.set_defaults(run=_cmd_audit)
+
+    p = sub.add_parser(
+        "report", help="laporan mingguan: berita per kabupaten, kecamatan, operator, kategori",
+        description="Laporan berita yang terbit dalam satu minggu (bawaan: minggu lalu yang "
+        "lengkap, Senin-Minggu) atau rentang tanggal: per kabupaten, kecamatan (yang belum "
+        "menerbitkan apa pun disebut), operator dan kategori, tag teratas, daftar berita "
+        f"dengan tautannya, dan tren terhadap {report.TREND_PERIODS} periode sebelumnya.")
+    root_option(p)
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--week", metavar="TAHUN-Wnn", help="minggu ISO, misalnya 2024-W47")
+    when.add_argument("--since", metavar="TANGGAL", type=_day,
+                      help="tanggal awal (2024-11-01), bersama --until")
+    p.add_argument("--until", metavar="TANGGAL", type=_day,
+                   help="tanggal akhir, ikut dihitung (bawaan: hari ini)")
+    p.add_argument("--format", choices=REPORT_FORMATS, default=None,
+                   help="html (untuk dicetak), md, csv (untuk spreadsheet) atau json; bawaan: "
+                   "menurut akhiran --output, selain itu md")
+    p.add_argument("--output", type=Path, default=None,
+                   help="tulis ke berkas ini (bawaan: layar / stdout)")
+    p.set_defaults(run=_cmd_report)
     return parser
 
 
@@ -137,6 +170,18 @@ def _jobs(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 256:
         raise argparse.ArgumentTypeError(f"--jobs harus angka 1-256, bukan '{text}'")
     return int(text)
+
+
+REPORT_FORMATS = ("html", "md", "csv", "json")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"tanggal '{text}' tidak bisa dibaca; tulis tahun-bulan-tanggal, misalnya "
+            "2024-11-18") from None
 
 
 def _port(text: str) -> int:
@@ -172,24 +217,61 @@ def _cmd_build(args: argparse.Namespace) -> int:
     except BuildFailed as exc:
         return _failed(exc)
     except (OutputError, OSError) as exc:
-        print(f"{out}: error: tidak bisa menulis hasil: {exc}", file=sys.stderr)
+        print(f"{out}: error: tidak bisa menulis hasil: {_why(exc)}", file=sys.stderr)
         print("  hint: periksa izin tulis dan ruang disk; folder output/ lama tidak diubah",
               file=sys.stderr)
         return EXIT_ERRORS
     _print_diagnostics(result.diagnostics)
     print(result.summary(files))
+    _print_schedule(result)
     return EXIT_OK
 
 
+def _print_schedule(result: BuildResult) -> None:
+    note = result.schedule_note()
+    if note:
+        print(note)
+
+
+#: What the usual write failures mean, in the operator's words.
+_WRITE_ERRORS = {
+    errno.ENOSPC: "disk penuh",
+    errno.EDQUOT: "kuota disk habis",
+    errno.EFBIG: "berkas melebihi batas ukuran yang diizinkan sistem",
+    errno.EROFS: "folder hanya-baca (read-only)",
+    errno.EACCES: "tidak ada izin tulis",
+    errno.EPERM: "tidak diizinkan menulis",
+}
+
+
+def _why(exc: Exception) -> str:
+    """`disk penuh ([Errno 28] No space left on device: '…')`: plain words first."""
+    words = _WRITE_ERRORS.get(exc.errno) if isinstance(exc, OSError) and exc.errno else None
+    return f"{words} ({exc})" if words else str(exc)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
+    machine = {"github": format_github, "gitlab": format_gitlab}.get(args.format)
     try:
         result = build(args.root, BuildOptions(drafts=bool(args.drafts),
                                                strict=args.strict))
     except BuildFailed as exc:
+        if machine is not None:
+            print(machine(exc.diagnostics))
         return _failed(exc)
+    if machine is not None:  # stdout is for the machine (GitLab reads it as JSON)
+        print(machine(result.diagnostics))
     _print_diagnostics(result.diagnostics)
-    print(f"ok: {len(result.site.stories)} cerita diperiksa, "
-          f"{len(result.diagnostics.warnings)} peringatan")
+    notes = len(result.diagnostics.notes)
+    checks = len(result.site.factchecks)
+    say = sys.stderr if machine is not None else sys.stdout
+    print(f"ok: {len(result.site.stories) + len(result.site.translations)} cerita"
+          + (f" dan {checks} cek fakta" if checks else "") + " diperiksa, "
+          f"{len(result.diagnostics.warnings)} peringatan" + (f", {notes} info" if notes else ""),
+          file=say)
+    note = result.schedule_note()
+    if note:
+        print(note, file=say)
     return EXIT_OK
 
 
@@ -256,3 +338,53 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         return EXIT_ERRORS
     print(audit.to_json(report) if args.json else audit.to_text(report, out.as_posix()))
     return EXIT_ERRORS if args.strict and report.errors else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    chosen: str | None = args.format
+    if chosen is None and args.output is not None:
+        suffix = args.output.suffix.lower().lstrip(".")
+        chosen = {"htm": "html", "markdown": "md"}.get(suffix, suffix)
+    fmt = chosen if chosen in REPORT_FORMATS else "md"
+    if args.until is not None and args.since is None:
+        print("kabar report: error: --until hanya bersama --since", file=sys.stderr)
+        return EXIT_USAGE
+    diags = Diagnostics()
+    try:
+        site = load_site(args.root, BuildOptions(), diags)
+    except BuildFailed as exc:
+        return _failed(exc)
+    if args.week:
+        period = report.parse_week(args.week)
+        if period is None:
+            print(f"kabar report: error: minggu '{args.week}' tidak ada; tulis tahun-Wnn, "
+                  "misalnya 2024-W47", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.since is not None:
+        until = args.until or site.build_time.date()
+        if until < args.since:
+            print("kabar report: error: --until lebih awal dari --since", file=sys.stderr)
+            return EXIT_USAGE
+        period = report.period(args.since, until)
+    else:
+        period = report.default_period(site.build_time)
+    data = report.weekly(site, period)
+    diags.items[:] = [d for d in diags if d.severity != "info"]  # review notes: not the report's
+    printer = {"html": html.to_html, "md": formats.to_markdown, "csv": formats.to_csv,
+               "json": formats.to_json}[fmt]
+    output = printer(data)
+    _print_diagnostics(diags)
+    if args.output is None:
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        partial = args.output.with_name(f".{args.output.name}.tmp")
+        partial.write_bytes(output)
+        partial.replace(args.output)  # never a half-written report under the real name
+    except OSError as exc:
+        print(f"{args.output}: error: tidak bisa menulis laporan: {exc}", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"laporan {period.label} ({data.total} berita) ditulis ke {args.output}",
+          file=sys.stderr)
+    return EXIT_OK

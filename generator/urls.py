@@ -7,9 +7,11 @@ import re
 import unicodedata
 from datetime import datetime
 
-#: First path segments the generator uses itself; a static page may not take them.
+#: First path segments the generator uses itself; a static page may not take them. The
+#: language codes are among them: stories in a language other than the site's live there.
 RESERVED = frozenset({"berita", "wilayah", "kategori", "tag", "penulis", "arsip", "page",
-                      "assets", "cari", "feed", "sitemaps", "404.html"})
+                      "assets", "cari", "feed", "pagefind", "sitemaps", "404.html",
+                      "cek-fakta", "id", "en"})
 MAX_SLUG = 80
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -32,8 +34,27 @@ def home() -> str:
     return "/"
 
 
-def story(date: datetime, slug: str) -> str:
-    return f"/berita/{date.year:04d}/{slug}/"
+def story(date: datetime, slug: str, lang: str = "") -> str:
+    """`/berita/2024/x/`; a story in another language than the site's: `/en/berita/2024/x/`.
+
+    `lang` is empty for the site language (its stories keep the address they always had).
+    """
+    return f"{language_home(lang) if lang else '/'}berita/{date.year:04d}/{slug}/"
+
+
+def language_home(lang: str) -> str:
+    """The folder of everything in a language other than the site's: `/en/` (its feeds)."""
+    return f"/{lang}/"
+
+
+def factcheck(date: datetime, slug: str) -> str:
+    """A fact-check page (content/cek-fakta/): `/cek-fakta/2025/air-pdam-tercemar/`."""
+    return f"/cek-fakta/{date.year:04d}/{slug}/"
+
+
+def factchecks() -> str:
+    """The fact-check section: every fact check, newest first, paginated."""
+    return "/cek-fakta/"
 
 
 def region(lineage: tuple[str, ...]) -> str:
@@ -92,6 +113,11 @@ def search() -> str:
     return "/cari/"
 
 
+def search_bundle() -> str:
+    """Where Pagefind's files (pagefind.js, index, fragments) are published."""
+    return "/pagefind/"
+
+
 def sitemap_index() -> str:
     return "/sitemap.xml"
 
@@ -117,6 +143,11 @@ def indexnow_key_file(key: str) -> str:
 def kabar_manifest() -> str:
     """Every indexable page and the hash of its bytes, for `kabar ping`."""
     return "/.well-known/kabar-manifest.json"
+
+
+def schedule_file() -> str:
+    """When the next rebuild would change the portal by itself (scheduled, expiring stories)."""
+    return "/.well-known/kabar-schedule.json"
 
 
 def rss_feed(list_url: str = "/") -> str:

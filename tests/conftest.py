@@ -14,7 +14,7 @@ import pytest
 from generator.build import BuildOptions, BuildResult, build
 from generator.writer import write
 
-pytest_plugins = ["conftest_golden"]
+pytest_plugins = ["conftest_golden", "reliability"]
 
 REPO = Path(__file__).resolve().parents[1]
 #: Fixed build time for every test build: 2026-11-20 00:00 UTC.

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from http import HTTPStatus
@@ -349,6 +349,15 @@ _CONTENT_TYPES: dict[str, str] = {
 class _StaticHandler(SimpleHTTPRequestHandler):
     """Serve a built site like the production web server does (pretty URLs, 404 page)."""
 
+    #: Sent with every response, e.g. a Content-Security-Policy (see serve_directory).
+    extra_headers: Mapping[str, str] = {}
+
+    def end_headers(self) -> None:
+        """Add ``extra_headers`` to every response, errors included."""
+        for name, value in self.extra_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
+
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         """Return the Content-Type for ``path`` from the fixed table only."""
         return _CONTENT_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
@@ -389,8 +398,11 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_directory(root: Path) -> Iterator[str]:
+def serve_directory(root: Path, headers: Mapping[str, str] | None = None) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (free port) in a background thread; yield the base URL.
+
+    ``headers`` are added to every response (e.g. the Content-Security-Policy the portal is
+    deployed with).
 
     ``/x/`` serves ``/x/index.html``, ``/x`` redirects to ``/x/`` (stdlib behaviour, as
     nginx does), unknown paths get a 404 with the site's ``/404.html`` body. The base URL has
@@ -398,7 +410,8 @@ def serve_directory(root: Path) -> Iterator[str]:
     """
     if not root.is_dir():
         raise FileNotFoundError(f"cannot serve {root}: not a directory")
-    handler = partial(_StaticHandler, directory=str(root))
+    handler_class = type("_Handler", (_StaticHandler,), {"extra_headers": dict(headers or {})})
+    handler = partial(handler_class, directory=str(root))
     server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="kabar-serve", daemon=True)
     thread.start()

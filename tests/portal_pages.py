@@ -1,4 +1,5 @@
-"""Representative pages of a built portal (home, a story, a kecamatan hub), found by links.
+"""Representative pages of a built portal (home, a story, a kecamatan hub, a story's English
+version, the search page with a query), found by links.
 
 Shared by the browser-facing tests (Lighthouse, Chromium console/CSP, nginx) so that they
 all look at the same pages.
@@ -15,6 +16,7 @@ import pytest
 
 STORY_HREF = re.compile(r"/berita/[^?#]+")
 KECAMATAN_HREF = re.compile(r"/wilayah/[^/?#]+/[^/?#]+/")
+TRANSLATION_HREF = re.compile(r"/en/berita/[^?#]+")
 
 
 class _HrefCollector(HTMLParser):
@@ -61,8 +63,26 @@ def _kecamatan(root: Path) -> str:
     return _first_link(root / "wilayah" / "index.html", KECAMATAN_HREF, "kecamatan hub")
 
 
+def _translation(root: Path) -> str:
+    """Return the path of the first English version linked from an Indonesian story page."""
+    for page in sorted((root / "berita").glob("*/*/index.html")):
+        if 'hreflang="en"' in page.read_text(encoding="utf-8"):
+            return _first_link(page, TRANSLATION_HREF, "story translation")
+    pytest.fail(f"no story under {root / 'berita'} links an English version", pytrace=False)
+
+
+def _search(root: Path) -> str:
+    """Return the search page with a query: it runs on load (Pagefind's wasm in its worker,
+    the index, result cards with pictures). "Seranau" is a kecamatan of the example."""
+    if not (root / "pagefind" / "pagefind.js").is_file():
+        pytest.fail(f"no search index in {root}: pagefind/pagefind.js is missing", pytrace=False)
+    return "/cari/?q=Seranau"
+
+
 PAGES: dict[str, Callable[[Path], str]] = {
     "home": _home,
     "story": _story,
     "kecamatan": _kecamatan,
+    "translation": _translation,
+    "search": _search,
 }

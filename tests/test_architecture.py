@@ -11,14 +11,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # Which parts of the package each part may import. Imports point down the layers;
 # siblings (content/structure, render/publish) never import each other.
 ALLOWED: dict[str, set[str]] = {
-    "diagnostics": set(),
+    "diagnostics": {"invisible"},
+    "invisible": set(),  # which characters hide or reorder text (layer 0, stdlib only)
     "config.schema": set(),
     "model": {"config.schema"},
     "urls": set(),
     "cache": set(),  # the content-hash file cache under .cache/ (standard library only)
     "workers": set(),  # how many worker processes, started how (standard library only)
-    "config": {"config.schema", "diagnostics"},
-    "content": {"cache", "workers", "config", "config.schema", "diagnostics", "model", "urls"},
+    "config": {"config.schema", "diagnostics", "invisible"},
+    "content": {"cache", "workers", "config", "config.schema", "diagnostics", "invisible",
+                "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
     "render": {"cache", "workers", "config", "config.schema", "diagnostics", "model", "urls",
                "structure"},
@@ -34,8 +36,10 @@ ALLOWED: dict[str, set[str]] = {
     "progress": set(),
     # Layer 6, beside cli: the dev server. Only cli imports it.
     "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
-    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "diagnostics", "config",
-            "config.schema", "progress", "dev"},
+    # kabar report: loads the site (build.load_site), dates in Indonesian (render.dates).
+    "report": {"build", "model", "urls", "render", "diagnostics", "config", "config.schema"},
+    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "report", "diagnostics",
+            "config", "config.schema", "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }
@@ -49,6 +53,7 @@ LIBRARIES: dict[str, set[str]] = {
     "jinja2": {"render.templates"},
     "babel": {"render.dates"},
     "feedgen": {"publish.feeds"},
+    "pagefind": {"publish.search"},
     "watchdog": {"dev.watch"},
 }
 

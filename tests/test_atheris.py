@@ -3,9 +3,12 @@ documented in fuzz/fuzz_content.py."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,14 +18,22 @@ RUNS = 1500
 
 
 @pytest.mark.slow
-def test_short_fuzz_run_finds_no_crash(tmp_path: Path) -> None:
+def test_short_fuzz_run_finds_no_crash(tmp_path: Path,
+                                       reliability: Callable[[str, list[str]], None]) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "fuzz" / "corpus", corpus)
     result = subprocess.run(
         [sys.executable, str(REPO / "fuzz" / "fuzz_content.py"), f"-runs={RUNS}",
          "-max_len=4096", "-seed=1", str(corpus)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        # The script's own folder comes first on sys.path: without this, `generator` would
+        # be whichever copy pip installed, not this checkout's.
+        env={**os.environ, "PYTHONPATH": str(REPO)})
     log = result.stdout + result.stderr
     assert "No module named 'atheris'" not in log, "install the test extras (atheris)"
     assert result.returncode == 0, log[-3000:]
     assert f"Done {RUNS} runs" in log
+    done = re.search(r"Done (\d+) runs", log)
+    assert done is not None
+    reliability("fuzz", ["atheris `fuzz/fuzz_content.py` (content loader)",
+                         f"{int(done[1])} runs", "0"])

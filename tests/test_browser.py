@@ -21,6 +21,7 @@ from portal_pages import PAGES
 
 try:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:  # pragma: no cover - a half-provisioned machine must fail, not skip
     pytest.fail("Python package 'playwright' is missing; run `pip install -e .[test]`",
                 pytrace=False)
@@ -82,9 +83,17 @@ class PageReport:
     failed: list[str] = field(default_factory=list)
 
 
-def visit(page: Page, url: str) -> PageReport:
+#: Pages that fill themselves in after `load`: what to wait for before looking. The search
+#: page runs its `?q=` query on load (Pagefind: worker, wasm, index, fragments), then shows
+#: result cards with their pictures.
+READY = {"search": ".search-results .card-title a"}
+READY_TIMEOUT_MS = 15_000
+
+
+def visit(page: Page, url: str, ready: str | None = None) -> PageReport:
     """Load ``url`` with every image, and collect console errors, CSP violations and
-    failed requests (the document's own status is in ``status``)."""
+    failed requests (the document's own status is in ``status``). With ``ready``, wait for
+    that selector first; a page that never gets there is reported as a console line."""
     console: list[str] = []
     failed: list[str] = []
 
@@ -108,6 +117,12 @@ def visit(page: Page, url: str) -> PageReport:
     try:
         response = page.goto(url, wait_until="load")
         assert response is not None, url
+        if ready:
+            try:
+                page.wait_for_selector(ready, timeout=READY_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                status = page.text_content(".search-status") or ""
+                console.append(f"never showed {ready} (status: {status.strip()!r})")
         violations: list[str] = page.evaluate(LOAD_ALL_IMAGES)
         return PageReport(response.status, console, violations, failed)
     finally:
@@ -141,13 +156,14 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def test_pages_load_cleanly_under_the_csp(example_output: Path, page: Page) -> None:
-    """Home, a story, a kecamatan hub and the 404 page: no error, violation or failed load."""
+    """Home, a story, a kecamatan hub, an English version, the search page with a query
+    (results shown) and the 404 page: no error, CSP violation or failed load."""
     paths = {name: find(example_output) for name, find in PAGES.items()}
     paths["404"] = "/halaman-yang-tidak-ada/"
     problems: list[str] = []
     with serve_nginx(example_output) as base:
         for name, path in paths.items():
-            report = visit(page, base + path)
+            report = visit(page, base + path, READY.get(name))
             expected = 404 if name == "404" else 200
             if report.status != expected:
                 problems.append(f"{name} {path}: status {report.status}, expected {expected}")
@@ -156,6 +172,13 @@ def test_pages_load_cleanly_under_the_csp(example_output: Path, page: Page) -> N
             # The stylesheet really applied (one blocked by the CSP has no rules here).
             if not page.evaluate(STYLESHEET_APPLIED):
                 problems.append(f"{name} {path}: the /assets/ stylesheet did not apply")
+            if name == "search":  # the wasm ran: Seranau's stories are found, pictures too
+                results = page.locator(READY["search"]).count()
+                pictures = page.evaluate("Array.from(document.querySelectorAll("
+                                         "'.search-results img'), (i) => i.naturalWidth)")
+                if results < 1 or not pictures or 0 in pictures:
+                    problems.append(f"search {path}: {results} results, picture widths "
+                                    f"{pictures}")
     assert not problems, "\n".join(problems)
 
 

@@ -61,8 +61,8 @@ SCHEMA_CASES = [
      "  |   nama: Diskominfo Uji"),
     ("unknown-key-without-suggestion", MINIMAL_SITE_YAML + "warna: biru\n",
      "site.yaml:33:1: error: kunci 'warna' tidak dikenal\n"
-     "  hint: pilihan yang ada: 'base_url', 'cards', 'categories', 'extra', 'feeds', "
-     "'indexnow', 'language', 'limits', …\n"
+     "  hint: pilihan yang ada: 'base_url', 'cards', 'categories', 'editorial', 'extra', "
+     "'factcheck', 'feeds', 'history', …\n"
      "  | warna: biru"),
     ("missing-required-key", edit("base_url: https://uji.example.go.id\n", ""),
      "site.yaml:1:1: error: base_url wajib diisi\n"
@@ -230,7 +230,7 @@ SYNTAX_CASES = [
     ("control-character", edit("tagline: Portal uji", "tagline: Portal\x07 uji"),
      "site.yaml:2:16: error: YAML tidak valid: ada karakter tak terlihat (kode 0x07)\n"
      "  hint: hapus karakter itu; biasanya terbawa saat menyalin teks dari aplikasi lain\n"
-     "  | tagline: Portal\x07 uji"),
+     "  | tagline: Portal<U+0007> uji"),  # shown by name: never raw on a terminal
 ]
 
 

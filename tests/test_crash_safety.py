@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ category: sosial-budaya
 tags: [lingkungan, gotong royong]
 author: rina-handayani
 summary: "Warga Baamang Hilir menabung sampah plastik dan menukarnya dengan sembako."
+approved_by: agus-prasetyo
 ---
 
 Bank sampah di Kelurahan Baamang Hilir kini menampung dua ton plastik setiap bulan.
@@ -149,8 +151,8 @@ def describe(actual: Snapshot, wanted: Snapshot) -> str:
 
 
 @pytest.mark.slow
-def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
-                                                           tmp_path: Path) -> None:
+def test_killed_builds_leave_old_or_new_output_never_a_mix(
+        portal: Portal, tmp_path: Path, reliability: Callable[[str, list[str]], None]) -> None:
     out = tmp_path / "site" / "output"
     portal.set_state(new=False)
     first = run_cli(portal.root, out)
@@ -169,12 +171,16 @@ def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
     outcomes: list[str] = []
     state = True  # what out/ holds now
     hit_write_phase = False
+    lost = mixed = 0
     for delay, after_staging in kills:
         target = not state
         portal.set_state(new=target)
         finished = kill_after(portal, out, delay, writing=after_staging)
         assert out.is_dir(), f"output folder missing after a kill at {delay:.3f}s"
         now = snapshot(out)
+        lost += min(len(snapshots[state].keys() - now.keys()),
+                    len(snapshots[target].keys() - now.keys()))
+        mixed += now not in (snapshots[state], snapshots[target])
         if now == snapshots[target]:
             state = target
             outcome = "new"
@@ -190,6 +196,8 @@ def test_killed_builds_leave_old_or_new_output_never_a_mix(portal: Portal,
                         f"{'+leftovers' if leftovers(out) else ''}")
     print("kills:", ", ".join(outcomes), f"(write phase {phase:.2f}s of {total:.2f}s)")
     assert hit_write_phase, f"no kill landed while the build was writing: {outcomes}"
+    reliability("crash", ["SIGKILL at random moments of `kabar build` (example portal)",
+                          f"{len(kills)} kills", str(lost), str(mixed), "0"])
 
     # Whatever the kills left behind, the next normal build works and cleans up.
     portal.set_state(new=True)

@@ -61,6 +61,8 @@ def list_feeds(site: Site) -> dict[str, tuple[Story, ...]]:
     lists |= {urls.operator(o): site.by_author.get(o, ()) for o in site.operators}
     if site.config.feeds.tags:
         lists |= {tag.url: site.by_tag.get(slug, ()) for slug, tag in site.tags.items()}
+    if site.factchecks:
+        lists[urls.factchecks()] = site.factchecks
     return lists
 
 
@@ -77,12 +79,18 @@ def test_every_feed_of_the_example_portal_reads_back_exactly(
     site = example_site
     limit, base = site.config.feeds.limit, site.config.base_url
     lists = list_feeds(site)
+    # The feeds of other languages (/en/feed.xml) are read back in tests/test_translations.py.
+    languages = {urls.output_path(make(urls.language_home(s.meta.lang)))
+                 for s in site.translations for make in (urls.rss_feed, urls.atom_feed)}
+    assert languages == {"en/feed.xml", "en/atom.xml"}
     written = {p.relative_to(example_output).as_posix()
-               for p in example_output.rglob("*.xml") if p.name in ("feed.xml", "atom.xml")}
+               for p in example_output.rglob("*.xml")
+               if p.name in ("feed.xml", "atom.xml")} - languages
     assert written == {urls.output_path(make(u)) for u in lists
                        for make in (urls.rss_feed, urls.atom_feed)}
     assert len(written) == 2 * (1 + len(site.regions) + len(site.categories)
-                                + len(site.operators) + len(site.tags))
+                                + len(site.operators) + len(site.tags)
+                                + bool(site.factchecks))
     with_image = 0
     for list_url, stories in lists.items():
         expected = [s for s in stories if s.meta.status == "published"][:limit]
@@ -114,7 +122,9 @@ def test_every_feed_of_the_example_portal_reads_back_exactly(
             if version == "atom10":
                 assert feed.feed.id == base + feed_url, where
             for entry, story in zip(feed.entries, expected, strict=True):
-                assert entry.title == story.meta.title, where
+                fact = story.meta.factcheck
+                label = f"[{fact.info.label}] " if fact else ""
+                assert entry.title == label + story.meta.title, where
                 if story.meta.image is None:
                     assert entry.enclosures == [], where
                     continue

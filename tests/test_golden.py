@@ -38,6 +38,9 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("story", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/index.html", "kind-story"),
     ("story bundle image", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/posyandu.png",
      None),
+    ("translated story", "en/berita/2024/posyandu-mawar-in-mekarsari-gets-a-new-building/"
+     "index.html", "kind-story"),
+    ("language feed", "en/feed.xml", None),
     ("regions index", "wilayah/index.html", "kind-index"),
     ("kabupaten hub", "wilayah/sukamaju/index.html", "kind-region"),
     ("kabupaten hub page 2", "wilayah/sukamaju/page/2/index.html", "kind-region"),
@@ -57,6 +60,14 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("month archive", "arsip/2024/02/index.html", "kind-archive"),
     ("static page", "tentang/index.html", "kind-page"),
     ("404 page", "404.html", "kind-404"),
+    ("search page", "cari/index.html", "kind-search"),
+    ("search script", "assets/search.*.js", None),
+    ("search index: pagefind.js", "pagefind/pagefind.js", None),
+    ("search index: a story fragment", "pagefind/fragment/*.pf_fragment", None),
+    ("search index: word index", "pagefind/index/*.pf_index", None),
+    ("search index: a filter", "pagefind/filter/*.pf_filter", None),
+    ("search index: meta file", "pagefind/pagefind.*.pf_meta", None),
+    ("search index: entry", "pagefind/pagefind-entry.json", None),
     ("static file", "favicon.png", None),
     ("theme stylesheet", "assets/style.*.css", None),
     ("share card", "berita/2024/posyandu-mawar-mekarsari-punya-gedung-baru/kartu.jpg", None),
@@ -67,6 +78,11 @@ PAGE_KINDS: tuple[tuple[str, str, str | None], ...] = (
     ("robots.txt", "robots.txt", None),
     ("IndexNow key file", "0c5d2a7b9e4f4d1a8b3c6e2f1a0d9c8b.txt", None),
     ("kabar ping manifest", ".well-known/kabar-manifest.json", None),
+    ("schedule file", ".well-known/kabar-schedule.json", None),
+    ("fact check", "cek-fakta/2025/posyandu-mawar-tutup/index.html", "kind-factcheck"),
+    ("fact check share card", "cek-fakta/2025/posyandu-mawar-tutup/kartu.jpg", None),
+    ("fact-check section", "cek-fakta/index.html", "kind-factchecks"),
+    ("fact-check feed", "cek-fakta/feed.xml", None),
 )
 
 

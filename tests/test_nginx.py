@@ -15,8 +15,9 @@ import pytest
 from nginx import check_sample_site, serve_nginx
 from portal_pages import PAGES
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
 HTML = "text/html; charset=utf-8"
 REVALIDATE = "public, no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -75,7 +76,8 @@ def test_pretty_urls_serve_the_page(page: str, example_output: Path, site: str) 
     resp = fetch(site, path)
     assert resp.status == 200, path
     assert resp.header("Content-Type") == HTML
-    assert resp.body == (example_output / path.lstrip("/") / "index.html").read_bytes()
+    folder = urlsplit(path).path.lstrip("/")  # /cari/?q=…: the query is the script's
+    assert resp.body == (example_output / folder / "index.html").read_bytes()
     assert resp.header("Cache-Control") == REVALIDATE
     assert resp.header("Last-Modified") and resp.header("ETag")
     assert_security_headers(resp)
@@ -141,6 +143,29 @@ def test_fingerprinted_assets_are_cached_for_a_year(example_output: Path, site: 
     favicon = fetch(site, "/favicon.png")
     assert (favicon.status, favicon.header("Content-Type")) == (200, "image/png")
     assert favicon.header("Cache-Control") == MEDIA
+
+
+def test_the_search_index_chunks_are_immutable_and_its_entry_revalidated(
+        example_output: Path, site: str) -> None:
+    """Pagefind's content-named chunks and meta file are cached for a year; pagefind.js,
+    the worker, the wasm and the entry file keep their names, so they are revalidated."""
+    bundle = example_output / "pagefind"
+    named_by_content = [next(iter(sorted((bundle / folder).iterdir())))
+                        for folder in ("index", "fragment", "filter")]
+    named_by_content += sorted(bundle.glob("pagefind.*.pf_meta"))
+    assert len(named_by_content) == 4
+    fixed_names = [bundle / name for name in ("pagefind.js", "pagefind-worker.js",
+                                              "wasm.id.pagefind", "pagefind-entry.json")]
+    for file, cache in [*((f, IMMUTABLE) for f in named_by_content),
+                        *((f, REVALIDATE) for f in fixed_names)]:
+        path = "/" + file.relative_to(example_output).as_posix()
+        resp = fetch(site, path)
+        assert (resp.status, resp.header("Cache-Control")) == (200, cache), path
+        assert resp.body == file.read_bytes(), path
+        assert_security_headers(resp)
+    assert fetch(site, "/pagefind/fragment/tidak-ada.pf_fragment").status == 404
+    worker = fetch(site, "/pagefind/pagefind-worker.js")
+    assert worker.header("Content-Type") == "text/javascript; charset=utf-8"
 
 
 def test_text_is_gzipped_when_the_client_accepts_it(example_output: Path, site: str) -> None:

@@ -22,7 +22,9 @@ LOGO = f"{BASE}/{SITE['organisation']['logo']}"
 SOCIAL = [SITE["social"][k] for k in ("facebook", "instagram", "x", "tiktok", "youtube")]
 ISO_WITH_ZONE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
 #: Kinds whose pages list stories or other pages (body class `kind-…`).
-COLLECTIONS = {"region", "category", "tag", "operator", "archive", "index"}
+COLLECTIONS = {"region", "category", "tag", "operator", "archive", "index", "factchecks"}
+#: Kinds whose pages are one article: a story or a fact check.
+ARTICLES = {"story", "factcheck"}
 NEWS_ARTICLE_KEYS = {"headline", "description", "url", "mainEntityOfPage", "datePublished",
                      "dateModified", "author", "publisher", "image", "articleSection",
                      "keywords", "contentLocation", "inLanguage"}
@@ -37,6 +39,7 @@ class Page:
         self.url = "/" + rel.removesuffix("index.html") if rel.endswith("index.html") \
             else "/" + rel
         self.tree = lxml.html.fromstring(path.read_bytes())
+        self.lang = self.tree.get("lang")  # <html lang>: "en" on the English versions
         self.kind = self.tree.body.get("class").removeprefix("kind-")
         self.og = defaultdict(list)
         for meta in self.tree.xpath("//head/meta[@property]"):
@@ -85,7 +88,8 @@ def test_every_page_has_one_title_h1_description_and_canonical(pages: list[Page]
             problems.append(f"{page.rel}: canonical {canonicals} != {BASE + page.url}")
     assert problems == []
     assert {page.kind for page in pages} == {"home", "story", "region", "category", "tag",
-                                            "operator", "archive", "index", "page", "404"}
+                                            "operator", "archive", "index", "page", "search",
+                                            "404", "factcheck", "factchecks"}
 
 
 def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
@@ -94,8 +98,8 @@ def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
         og, tw = page.og, page.twitter
         description = page.one('string(//meta[@name="description"]/@content)')
         expected = {
-            "og:site_name": [SITE["title"]], "og:locale": ["id_ID"],
-            "og:type": ["article" if page.kind == "story" else "website"],
+            "og:site_name": [SITE["title"]], "og:locale": [seo.OG_LOCALES[page.lang]],
+            "og:type": ["article" if page.kind in ARTICLES else "website"],
             "og:url": [BASE + page.url], "og:description": [description],
         }
         for key, value in expected.items():
@@ -106,7 +110,7 @@ def test_open_graph_and_twitter_tags_on_every_page(pages: list[Page]) -> None:
         if (tw.get("twitter:title"), tw.get("twitter:description")) != (og["og:title"][0],
                                                                        description):
             problems.append(f"{page.rel}: twitter title/description {tw}")
-        if page.kind == "story":
+        if page.kind in ARTICLES:
             problems += _story_open_graph(page)
         else:
             if og["og:image"] != [LOGO] or tw.get("twitter:card") != "summary" or \
@@ -145,7 +149,7 @@ def test_json_ld_per_page_kind(pages: list[Page]) -> None:
         if len(page.blocks) != 1:
             problems.append(f"{page.rel}: {len(page.blocks)} JSON-LD blocks")
         problems += _breadcrumbs(page)
-        if page.kind == "story":
+        if page.kind in ARTICLES:
             problems += _news_article(page)
         elif page.kind == "home" and page.first_page():
             problems += _home(page)
@@ -201,7 +205,7 @@ def _news_article(page: Page) -> list[str]:
         "mainEntityOfPage": article["mainEntityOfPage"] == canonical == article["url"],
         "articleSection": article["articleSection"] == page.og["article:section"][0],
         "keywords": article["keywords"] == page.og["article:tag"],
-        "inLanguage": article["inLanguage"] == "id",
+        "inLanguage": article["inLanguage"] == page.lang,
         "description": article["description"] ==
         page.one('string(//meta[@name="description"]/@content)'),
     }
@@ -218,7 +222,7 @@ def _place(page: Page, place: dict[str, Any]) -> list[str]:
     while node:
         chain.append(node["name"])
         node = node.get("containedInPlace")
-    kab_name = path[0].removeprefix("Kabupaten ")
+    kab_name = path[0].removeprefix("Kabupaten ").removesuffix(" Regency")  # English pages
     ok = (place["@type"] == "Place" and place["name"].startswith(path[-1])
           and (len(path) == 1 or place["name"].endswith(", " + kab_name))
           and chain == [*reversed(path[:-1]), "Indonesia"])
@@ -298,11 +302,15 @@ def test_operator_text_stays_inside_the_json_ld(make_site: SiteMaker) -> None:
     assert (og["og:title"], og["og:description"], og["og:image:alt"]) == (
         NASTY_TITLE, NASTY, NASTY_TITLE)
     assert len(tree.xpath("//script")) == 1
-    # Every page of the site: one data block, nothing else that runs.
+    # Every page of the site: one data block, nothing else that runs but the search page's
+    # own script file (theme's search.js, no inline code).
     for path, data in files.items():
         if path.endswith(".html"):
             scripts = lxml.html.fromstring(data).xpath("//script")
-            assert [s.get("type") for s in scripts] == ["application/ld+json"], path
+            theme = [(s.get("type"), s.get("src")[:15], s.text) for s in scripts[1:]]
+            assert theme == ([("module", "/assets/search.", None)]
+                             if path == "cari/index.html" else []), path
+            assert scripts[0].get("type") == "application/ld+json", path
             json.loads(scripts[0].text)
 
 

@@ -7,6 +7,7 @@ folder beside the clone, `../shared/xsd`) by lxml AND by `xmllint --nonet --sche
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
 from datetime import datetime, timedelta
@@ -194,18 +195,25 @@ def test_example_sitemaps_validate_with_lxml_and_xmllint(example_output: Path,
 def test_example_lists_every_indexable_page_exactly_once(example_output: Path) -> None:
     files = _read_tree(example_output)
     listed = _check_every_indexable_page_once(files)
-    story_pages = {url for url in listed if url.startswith("/berita/")}
+    # Articles: stories (translations under /en/) and fact checks, /berita/<year>/…,
+    # /en/berita/<year>/… and /cek-fakta/<year>/…
+    article = re.compile(r"/(?:en/)?(?:berita|cek-fakta)/(\d{4})/[^/]+/")
+    story_pages = {url for url in listed if article.fullmatch(url)}
+    assert any(u.startswith("/cek-fakta/") for u in story_pages)
+    assert any(u.startswith("/en/berita/") for u in story_pages)
     for child in _children(files):
         urls = [_path(loc) for loc in _locs(files[child])]
         name = child.removeprefix("sitemaps/").removesuffix(".xml")
         if name == "halaman":
             assert len(urls) == len(listed) - len(story_pages)
-            assert not any(u.startswith("/berita/") for u in urls)
+            assert not any(article.fullmatch(u) for u in urls)
             assert urls[0] == "/" and "/tentang/" in urls and "/arsip/2024/02/" in urls
+            assert "/cek-fakta/" in urls
         else:
             year = name.removeprefix("berita-")
-            assert len(urls) == sum(u.startswith(f"/berita/{year}/") for u in story_pages)
-            assert urls and all(u.startswith(f"/berita/{year}/") for u in urls)
+            in_year = [u for u in story_pages if article.sub(r"\1", u) == year]
+            assert len(urls) == len(in_year)
+            assert urls and all(u in in_year for u in urls)
 
 
 def test_each_index_entry_carries_the_newest_lastmod_inside(example_output: Path) -> None:
@@ -279,7 +287,7 @@ def test_small_site_urls_counts_and_lastmods_exactly(make_site: SiteMaker, tiny_
         "/penulis/", "/penulis/rina/", "/penulis/rina/page/2/", "/penulis/budi/",
         "/arsip/", "/arsip/2024/", "/arsip/2024/01/", "/arsip/2024/03/",
         "/arsip/2023/", "/arsip/2023/05/", "/arsip/2023/12/",
-        "/tentang/"]
+        "/cari/", "/tentang/"]
     assert [_path(x) for x in _locs(files["sitemaps/berita-2024.xml"])] == [
         "/berita/2024/satu/", "/berita/2024/tiga/"]
     assert [_path(x) for x in _locs(files["sitemaps/berita-2023.xml"])] == [
@@ -294,6 +302,7 @@ def test_small_site_urls_counts_and_lastmods_exactly(make_site: SiteMaker, tiny_
     assert lastmods["/arsip/2023/"] == "2023-12-31T23:00:00+07:00"
     assert lastmods["/kategori/pendidikan/"] is None  # lists nothing
     assert lastmods["/tentang/"] is None
+    assert lastmods["/cari/"] is None  # a form: no date of its own
     assert lastmods["/sitemaps/halaman.xml"] == "2024-04-01T10:00:00+07:00"
     assert lastmods["/sitemaps/berita-2023.xml"] == "2023-12-31T23:00:00+07:00"
     _validate(files, tmp_path)
@@ -387,7 +396,8 @@ def test_news_titles_and_publication_are_escaped(make_site: SiteMaker, tmp_path:
 def _tiny_story(number: int, date: datetime) -> Story:
     meta = StoryMeta(title=f"Cerita {number}", date=date, updated=None, region="kec-satu",
                      category="kesehatan", tags=(), author="rina", summary="", image=None,
-                     slug=f"cerita-{number}", source=None, status="published")
+                     slug=f"cerita-{number}", source=None, status="published", lang="id",
+                     translation_key="")
     body = RenderedBody(html="", toc=(), word_count=0, first_paragraph="", assets=())
     return Story(path=f"content/stories/2026/cerita-{number}.md", meta=meta, body=body,
                  url=f"/berita/2026/cerita-{number}/")
@@ -465,5 +475,7 @@ def test_a_robots_txt_in_content_static_is_a_diagnostic(make_site: SiteMaker) ->
     root = make_site({"content/static/robots.txt": "User-agent: *\nDisallow: /\n"})
     with pytest.raises(BuildFailed) as failed:
         build_site(root)
-    messages = [d.message for d in failed.value.diagnostics.items]
-    assert "dua berkas keluaran memakai alamat yang sama: robots.txt" in messages
+    [error] = failed.value.diagnostics.errors
+    assert (error.path, error.message) == (
+        "content/static/robots.txt", "dua berkas keluaran memakai alamat yang sama: robots.txt "
+        "(dari content/static/robots.txt dan berkas buatan kabar /robots.txt)")

@@ -61,7 +61,7 @@ def _story(n: int) -> Story:
     date = datetime(2024, 1, 1, tzinfo=ZoneInfo("Asia/Jakarta"))
     meta = StoryMeta(title=f"S{n}", date=date, updated=None, region="r", category="c", tags=(),
                      author="a", summary="", image=None, slug=f"s{n}", source=None,
-                     status="published")
+                     status="published", lang="id", translation_key="")
     body = RenderedBody(html="", toc=(), word_count=0, first_paragraph="", assets=())
     return Story(path=f"content/stories/s{n}.md", meta=meta, body=body, url=f"/berita/2024/s{n}/")
 

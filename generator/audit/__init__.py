@@ -166,10 +166,11 @@ def _links(pages: list[PageFacts], files: set[str], base: SplitResult) -> list[_
 
 
 def _inbound(links: list[_Link]) -> dict[str, set[str]]:
-    """output file → the other pages with an <a> link to it."""
+    """output file → the other pages with an <a> link (or a form, like the theme's search
+    box leading to /cari/) to it."""
     found: dict[str, set[str]] = defaultdict(set)
     for link in links:
-        if link.tag in ("a", "area") and link.target not in (None, link.page):
+        if link.tag in ("a", "area", "form") and link.target not in (None, link.page):
             found[str(link.target)].add(link.page)
     return found
 

@@ -21,7 +21,7 @@ _SPACE = re.compile(r"\s+")
 _REF_ATTRS = {"a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"),
               "source": ("src", "srcset"), "script": ("src",), "iframe": ("src",),
               "video": ("src", "poster"), "audio": ("src",), "track": ("src",),
-              "embed": ("src",)}
+              "embed": ("src",), "form": ("action",)}
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from generator import invisible
 from generator.config import yamlsource
 from generator.config.schema import RegionConfig, RegionKind, SiteConfig
 from generator.config.validate import convert
@@ -62,6 +63,10 @@ def parse_config(text: str, diags: Diagnostics) -> SiteConfig | None:
         return None
     before = len(diags.errors)
     lines = text.splitlines()
+    for value in doc.hidden:
+        message, hint = invisible.describe(list(value.chars))
+        diags.warning(CONFIG_FILE, value.position.line, message, column=value.position.column,
+                      hint=hint, source_line=_line(text, value.position.line))
     config = convert(SiteConfig, doc, CONFIG_FILE, diags, lines=lines, guide="docs/config.md")
     if config is None or len(diags.errors) > before:
         return None

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+#: The languages kabar has UI strings and dates for (`language`, a story's `lang`).
+LANGUAGES: tuple[str, ...] = ("id", "en")
+
 #: What a region is called, by level: kabupaten/kota, kecamatan, desa/kelurahan.
 RegionKind = Literal["kabupaten", "kota", "kecamatan", "desa", "kelurahan"]
 
@@ -84,6 +87,9 @@ class OperatorConfig:
                       example="region: baamang")
     role: Literal["operator", "editor"] = doc("'operator' writes; 'editor' also approves.",
                                              default="operator")
+    git: tuple[str, ...] = doc(
+        "Names or e-mail addresses this operator commits with, to credit their git commits "
+        "to them (their full `name` matches without this).", default=())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +135,36 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EditorialConfig:
+    """Editorial review: draft → review → published, and who may approve."""
+
+    approval: Literal["off", "required"] = doc(
+        "'required': a story with `status: published` must name `approved_by`, an operator "
+        "whose role is editor, or the build stops. 'off': the status alone decides.",
+        default="off")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckConfig:
+    """Fact-check pages (content/cek-fakta/): what search engines are told about them."""
+
+    claimreview: bool = doc(
+        "Add schema.org ClaimReview JSON-LD to fact-check pages. Google Search no longer shows "
+        "it (2025) and never did for claims by political entities; Google's Fact Check "
+        "Explorer and other fact-check tools still read it.", default=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryConfig:
+    """Dates and contributors from the portal's git history."""
+
+    git: Literal["auto", "always", "never"] = doc(
+        "'auto': read `git log` when the portal folder is the top of a git checkout. "
+        "'always': also inside a bigger repository, and warn when git cannot be read. "
+        "'never': the front matter alone decides.", default="auto")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """The whole of site.yaml."""
 
@@ -136,7 +172,10 @@ class SiteConfig:
     tagline: str = doc("One line under the title and in the home page description.", default="")
     base_url: str = doc("Absolute URL the portal is served from, e.g. https://kabar.go.id.",
                         example="base_url: https://kabar.kotimkab.go.id")
-    language: Literal["id", "en"] = doc("Language of the UI strings and dates.", default="id")
+    language: Literal["id", "en"] = doc("Language of the UI strings and dates, and of "
+                                        "every list page. "
+                                        "Stories in another language (front matter `lang`) "
+                                        "live under /<lang>/.", default="id")
     timezone: str = doc("IANA zone for dates without an offset: Asia/Jakarta (WIB), "
                         "Asia/Pontianak (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).",
                         default="Asia/Jakarta")
@@ -148,6 +187,12 @@ class SiteConfig:
     regions: tuple[RegionConfig, ...] = doc("The region tree, kabupaten first.")
     categories: tuple[CategoryConfig, ...] = doc("The categories stories are filed under.")
     operators: tuple[OperatorConfig, ...] = doc("The people who write and approve stories.")
+    editorial: EditorialConfig = doc(  # noqa: RUF009
+        "Editorial review and approval.", default_factory=EditorialConfig)
+    factcheck: FactCheckConfig = doc(  # noqa: RUF009
+        "Fact-check pages (cek fakta).", default_factory=FactCheckConfig)
+    history: HistoryConfig = doc(  # noqa: RUF009
+        "Dates and operators from git.", default_factory=HistoryConfig)
     per_page: int = doc("Stories per page on the home page and every list.", default=10)
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     cards: CardsConfig = doc("Share cards for social media.",  # noqa: RUF009

@@ -2,7 +2,9 @@
 
 The one module that imports PyYAML. Timestamps are NOT converted by YAML: dates stay the
 strings the operator wrote, so `content.metadata` can parse them with the site's timezone
-and say exactly what was wrong.
+and say exactly what was wrong. String values come back without the invisible characters
+of `generator.invisible` (raw, or written as YAML escapes such as "\\u202e"); the
+reported ones are listed in `YamlDoc.hidden` for the caller to warn about.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from generator import invisible
 
 try:  # libyaml is ~5x faster on front matter; the pure-Python loader behaves the same.
     _BaseLoader: type = yaml.CSafeLoader
@@ -39,6 +43,15 @@ class Position:
 
 
 @dataclass(frozen=True, slots=True)
+class HiddenValue:
+    """A string value from which bidi or control characters were removed."""
+
+    path: Key
+    position: Position  # where the value starts
+    chars: tuple[invisible.Hidden, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class YamlDoc:
     """A loaded document: plain data plus the positions of every key path."""
 
@@ -46,6 +59,8 @@ class YamlDoc:
     keys: dict[Key, Position]  # where the key of a mapping entry is written
     values: dict[Key, Position]  # where the value starts
     duplicates: tuple[tuple[Key, Position], ...]  # keys written twice (the last one wins)
+    #: String values that held reported invisible characters (removed from `data`).
+    hidden: tuple[HiddenValue, ...] = ()
 
     def key_pos(self, path: Key) -> Position:
         """Where `path`'s key stands, or its nearest parent that has a position."""
@@ -96,8 +111,47 @@ def load(text: str) -> YamlDoc | YamlError:
     values: dict[Key, Position] = {}
     duplicates: list[tuple[Key, Position]] = []
     if node is not None:
-        _walk(node, (), keys, values, duplicates)
-    return YamlDoc(data, keys, values, tuple(duplicates))
+        try:
+            _walk(node, (), keys, values, duplicates, [MAX_NODES])
+        except _TooBig as exc:
+            return YamlError(exc.position.line, exc.position.column,
+                             "YAML terlalu besar atau terlalu dalam: alias (*) mengulang isinya "
+                             "terlalu banyak kali, atau daftar bersarang terlalu dalam",
+                             "tulis nilainya langsung, tanpa anchor (&nama) dan alias (*nama)")
+    found: list[tuple[Key, list[invisible.Hidden]]] = []
+    data = _clean(data, (), found)
+    doc = YamlDoc(data, keys, values, tuple(duplicates))
+    hidden = tuple(HiddenValue(path, doc.value_pos(path), tuple(chars)) for path, chars in found)
+    return YamlDoc(data, keys, values, tuple(duplicates), hidden)
+
+
+#: A document of more nodes than this is refused: aliases can repeat a list inside a list
+#: inside a list ("billion laughs"), 10 items 9 levels deep is 10^9 values from 10 lines.
+#: The largest real site.yaml (every desa of a kabupaten) has a few thousand. Deeper than
+#: MAX_DEPTH is refused too (an alias to itself is infinitely deep).
+MAX_NODES = 20_000
+MAX_DEPTH = 64
+
+
+class _TooBig(Exception):
+    def __init__(self, position: Position) -> None:
+        super().__init__(position)
+        self.position = position
+
+
+def _clean(data: Any, path: Key, found: list[tuple[Key, list[invisible.Hidden]]]) -> Any:
+    """A copy of `data` whose strings lost their invisible characters (keys stay as written,
+    so their positions still match; an odd key is reported as unknown)."""
+    if isinstance(data, str):
+        hidden = invisible.find(data)
+        if hidden:
+            found.append((path, hidden))
+        return invisible.remove(data)
+    if isinstance(data, dict):
+        return {key: _clean(value, (*path, key), found) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_clean(item, (*path, index), found) for index, item in enumerate(data)]
+    return data
 
 
 def _pos(mark: Any) -> Position:
@@ -105,7 +159,10 @@ def _pos(mark: Any) -> Position:
 
 
 def _walk(node: yaml.Node, path: Key, keys: dict[Key, Position], values: dict[Key, Position],
-          duplicates: list[tuple[Key, Position]]) -> None:
+          duplicates: list[tuple[Key, Position]], budget: list[int]) -> None:
+    budget[0] -= 1
+    if budget[0] < 0 or len(path) > MAX_DEPTH:  # reported at the top-level key holding it
+        raise _TooBig(values.get(path[:1]) or _pos(node.start_mark))
     values[path] = _pos(node.start_mark)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -114,10 +171,10 @@ def _walk(node: yaml.Node, path: Key, keys: dict[Key, Position], values: dict[Ke
             if child in keys:
                 duplicates.append((child, _pos(key_node.start_mark)))
             keys[child] = _pos(key_node.start_mark)
-            _walk(value_node, child, keys, values, duplicates)
+            _walk(value_node, child, keys, values, duplicates, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), keys, values, duplicates)
+            _walk(item, (*path, index), keys, values, duplicates, budget)
 
 
 _HINT_GENERAL = "periksa tanda kutip, titik dua dan indentasi (pakai spasi, bukan tab)"

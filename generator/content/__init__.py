@@ -8,32 +8,49 @@ from __future__ import annotations
 
 import posixpath
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 
-from generator import urls
+from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
-from generator.content import frontmatter
+from generator.content import frontmatter, schedule
 from generator.content.bodies import Job, Links, render_all, resolver
 from generator.content.discover import STATIC, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolver, Unresolved
 from generator.content.metadata import CheckedStory, check_page, check_story
 from generator.diagnostics import Diagnostics
-from generator.model import Asset, Image, Page, RenderedBody, Story, StoryMeta
+from generator.model import (
+    Asset,
+    FileHistory,
+    Image,
+    Page,
+    RenderedBody,
+    ScheduledChange,
+    Story,
+    StoryMeta,
+)
 
 __all__ = ["Content", "discover", "load_content"]
+
+_NO_HISTORY: Mapping[str, FileHistory] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Content:
     """What content/ holds, validated and rendered."""
 
-    stories: tuple[Story, ...]  # only those this build publishes
+    stories: tuple[Story, ...]  # only those this build publishes and lists
     pages: tuple[Page, ...]
+    factchecks: tuple[Story, ...] = ()  # content/cek-fakta/, published and listed
     assets: tuple[Asset, ...]  # content/static files, published at the site root
+    unlisted: tuple[Story, ...] = ()  # expired: pages built (noindex), in no list
+    next_change: ScheduledChange | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +60,19 @@ class _Where:
     doc: yaml_source.YamlDoc
     lines: list[str]
 
-    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+    def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str, *,
+               warning: bool = False) -> None:
         pos = self.doc.value_pos((key,))
         line = pos.line + 1  # the header starts below the opening '---'
         source = self.lines[line - 1] if line <= len(self.lines) else ""
-        diags.error(path, line, message, column=pos.column, hint=hint, source_line=source)
+        report = diags.warning if warning else diags.error
+        report(path, line, message, column=pos.column, hint=hint, source_line=source)
+
+    def note(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+        pos = self.doc.value_pos((key,))
+        line = pos.line + 1
+        source = self.lines[line - 1] if line <= len(self.lines) else ""
+        diags.info(path, line, message, column=pos.column, hint=hint, source_line=source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +83,15 @@ class _Parsed:
 
 
 def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
-                 include_drafts: bool, cache_dir: Path | None = None,
-                 workers: int | None = None) -> Content:
+                 include_drafts: bool, now: datetime,
+                 history: Mapping[str, FileHistory] = _NO_HISTORY,
+                 cache_dir: Path | None = None, workers: int | None = None) -> Content:
     """Validate every story and page, then render the ones this build publishes.
 
+    `now` is the build time: a story dated after it is scheduled (built only with
+    `include_drafts`, as a preview), one whose `expires` has passed is built unlisted.
+    `history` (content/history.py) gives each file its git dates and contributors; a story
+    without `updated:` takes its last commit as `updated` when it was changed after `date`.
     Bodies come from `cache_dir` when their text and links are unchanged; the others are
     rendered in `workers` processes (None: as many as CPUs when there are many, 1: here).
     """
@@ -69,11 +99,13 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
-    for path in tree.stories:
+    for path, is_factcheck in [*((p, False) for p in tree.stories),
+                               *((p, True) for p in tree.factchecks)]:
         parsed, doc, lines = _read(root, path, diags, max_bytes)
         if parsed is None or doc is None:
             continue
-        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines)
+        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines,
+                           factcheck=is_factcheck)
         if meta is not None and len(meta.tags) > config.limits.tags:
             _Where(doc, lines).report(diags, path, "tags", f"terlalu banyak tag "
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
@@ -91,8 +123,11 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         if result is not None:
             page_meta.append((parsed, *result))
 
-    published = [c for c in checked if include_drafts or c[1].status == "published"]
-    story_urls = {p.path: urls.story(m.date, m.slug) for p, m, _ in published}
+    _note_schedule(checked, now, zone, diags)
+    _check_translations(checked, diags)
+    published = [c for c in checked if include_drafts or (
+        c[1].status == "published" and c[1].date <= now)]
+    story_urls = {p.path: _url(m, config.language) for p, m, _ in published}
     _report_collisions(story_urls, {p.path: w for p, _, w in published}, diags)
     page_urls = {p.path: urls.static_page(slug) for p, _, slug in page_meta}
     for path, url in page_urls.items():
@@ -100,10 +135,11 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
             diags.error(path, 2, f"alamat halaman '{url}' sudah dipakai kabar sendiri",
                         hint="beri 'slug:' lain, misalnya 'tentang-kami'")
     link_map = {**story_urls, **page_urls}
-    unpublished = {p.path for p, _, _ in checked} - set(story_urls)
+    unpublished = {p.path: _why_unpublished(m, zone) for p, m, _ in checked
+                   if p.path not in story_urls}
 
     links = Links(root=root, files=tree.files, targets=link_map,
-                  unpublished=frozenset(unpublished), max_image_mb=config.limits.image_mb)
+                  unpublished=unpublished, max_image_mb=config.limits.image_mb)
     jobs = [Job(p.path, story_urls[p.path], p.body) for p, _, _ in published]
     jobs += [Job(p.path, page_urls[p.path], p.body) for p, _, _ in page_meta]
     rendered = render_all(jobs, links, cache_dir, workers)
@@ -114,15 +150,55 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         image = _hero(meta, parsed.path, where, resolver(links, parsed.path, url), diags)
         body = done.body
         assets = body.assets + ((Asset(source=image.source, url=image.url),) if image else ())
-        stories.append(Story(path=parsed.path, meta=_meta(meta, image), url=url,
-                             body=_with_assets(body, assets)))
+        known = history.get(parsed.path)
+        stories.append(Story(path=parsed.path, meta=_meta(meta, image, known), url=url,
+                             body=_with_assets(body, assets), history=known))
     pages = []
     for (parsed, fields, _slug), done in zip(page_meta, rendered[len(published):], strict=True):
         _report(done.problems, parsed, diags)
         pages.append(Page(path=parsed.path, title=fields.title, summary=fields.summary,
-                          menu=fields.menu, url=page_urls[parsed.path], body=done.body))
+                          menu=fields.menu, url=page_urls[parsed.path], body=done.body,
+                          history=history.get(parsed.path)))
     static = tuple(Asset(source=f, url="/" + f[len(STATIC):]) for f in tree.static)
-    return Content(stories=tuple(stories), pages=tuple(pages), assets=static)
+    expired = {parsed.path for parsed, meta, _ in published if meta.expires is not None
+               and meta.expires <= now}
+    listed = [s for s in stories if s.path not in expired]
+    return Content(stories=tuple(s for s in listed if s.meta.factcheck is None),
+                   factchecks=tuple(s for s in listed if s.meta.factcheck is not None),
+                   unlisted=tuple(s for s in stories if s.path in expired),
+                   pages=tuple(pages), assets=static,
+                   next_change=schedule.next_change(((p.path, m) for p, m, _ in checked), now))
+
+
+def _url(meta: CheckedStory, site_language: str) -> str:
+    """A fact check's address, or a story's (under /<lang>/ when not in the site language)."""
+    if meta.factcheck is not None:
+        return urls.factcheck(meta.date, meta.slug)
+    return urls.story(meta.date, meta.slug, "" if meta.lang == site_language else meta.lang)
+
+
+def _note_schedule(checked: list[tuple[_Parsed, CheckedStory, _Where]], now: datetime,
+                   zone: tzinfo, diags: Diagnostics) -> None:
+    """`kabar check` says which published stories wait for their time, or have expired."""
+    for parsed, meta, where in checked:
+        if meta.status != "published":
+            continue
+        if meta.date > now:
+            where.note(diags, parsed.path, "date", "cerita terjadwal: terbit "
+                       f"{schedule.local_text(meta.date, zone)}",
+                       "build pada atau sesudah waktu itu menerbitkannya (jadwalkan build "
+                       "ulang, lihat templates/ci/)")
+        elif meta.expires is not None and meta.expires <= now:
+            where.note(diags, parsed.path, "expires", "cerita kedaluwarsa sejak "
+                       f"{schedule.local_text(meta.expires, zone)}: tidak tampil di daftar, "
+                       "feed, dan sitemap", "halamannya tetap ada dengan noindex; hapus "
+                       "baris expires untuk menampilkannya lagi")
+
+
+def _why_unpublished(meta: CheckedStory, zone: tzinfo) -> str:
+    if meta.status == "published":  # not yet: scheduled
+        return f"baru terbit {schedule.local_text(meta.date, zone)}"
+    return "status bukan published"
 
 
 def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
@@ -148,7 +224,8 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.line, split.message, hint=split.hint,
                     source_line=lines[0] if lines else "")
         return None, None, lines
-    too_much = check_body(split.body)
+    body = _visible_body(split, path, lines, diags)
+    too_much = check_body(body)
     if too_much is not None:
         line = split.body_line + too_much.line - 1
         diags.error(path, line, too_much.message, hint=too_much.hint,
@@ -164,7 +241,26 @@ def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
         diags.error(path, split.header_line, "front matter harus berisi pasangan kunci: nilai",
                     hint="contoh baris: title: \"Judul cerita\"")
         return None, None, lines
-    return _Parsed(path, split.body, split.body_line), doc, lines
+    for value in doc.hidden:
+        line = value.position.line + split.header_line - 1
+        message, hint = invisible.describe(list(value.chars))
+        diags.warning(path, line, message, column=value.position.column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return _Parsed(path, body, split.body_line), doc, lines
+
+
+def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
+                  diags: Diagnostics) -> str:
+    """The body without invisible characters; the bidi and control ones are warned about."""
+    by_line: dict[int, list[invisible.Hidden]] = {}
+    for hidden in invisible.find(split.body):
+        by_line.setdefault(hidden.line, []).append(hidden)
+    for body_line, found in by_line.items():  # one warning per line
+        line = split.body_line + body_line - 1
+        message, hint = invisible.describe(found)
+        diags.warning(path, line, message, column=found[0].column, hint=hint,
+                      source_line=lines[line - 1] if line <= len(lines) else "")
+    return invisible.remove(split.body)
 
 
 def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:
@@ -192,6 +288,36 @@ def _report_collisions(story_urls: dict[str, str], where: dict[str, _Where],
             owners[url] = path
 
 
+def _check_translations(checked: list[tuple[_Parsed, CheckedStory, _Where]],
+                        diags: Diagnostics) -> None:
+    """One story per language and translation key; a key nobody else uses is a warning.
+
+    Drafts count: a translation still being written keeps its original from the warning.
+    """
+    by_key: dict[str, list[tuple[_Parsed, CheckedStory, _Where]]] = {}
+    for item in checked:
+        if item[1].translation_key:
+            by_key.setdefault(item[1].translation_key, []).append(item)
+    for key, items in by_key.items():
+        if len(items) == 1:
+            parsed, _, where = items[0]
+            where.report(diags, parsed.path, "translation_key",
+                         f"translation_key '{key}' tidak dipakai cerita lain",
+                         "beri versi bahasa lain cerita ini translation_key yang sama persis, "
+                         "atau hapus baris ini", warning=True)
+            continue
+        first: dict[str, str] = {}
+        for parsed, meta, where in items:
+            if meta.lang in first:
+                where.report(diags, parsed.path, "translation_key",
+                             f"translation_key '{key}' sudah dipakai cerita berbahasa "
+                             f"'{meta.lang}' lain: {first[meta.lang]}",
+                             "satu kunci hanya untuk satu cerita per bahasa: perbaiki 'lang:' "
+                             "salah satunya, atau beri translation_key yang berbeda")
+            else:
+                first[meta.lang] = parsed.path
+
+
 def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,
           diags: Diagnostics) -> Image | None:
     if not meta.image:
@@ -208,11 +334,17 @@ def _hero(meta: CheckedStory, path: str, where: _Where, resolve: Resolver,
                  width=result.width, height=result.height)
 
 
-def _meta(meta: CheckedStory, image: Image | None) -> StoryMeta:
-    return StoryMeta(title=meta.title, date=meta.date, updated=meta.updated, region=meta.region,
+def _meta(meta: CheckedStory, image: Image | None, history: FileHistory | None) -> StoryMeta:
+    updated = meta.updated
+    if updated is None and history is not None and history.commits > 1 \
+            and history.last > meta.date:
+        updated = history.last  # corrected after publication, says git (the first commit
+        # only created the file, so a single commit is never an update)
+    return StoryMeta(title=meta.title, date=meta.date, updated=updated, region=meta.region,
                      category=meta.category, tags=meta.tags, author=meta.author,
                      summary=meta.summary, image=image, slug=meta.slug, source=meta.source,
-                     status=meta.status)
+                     status=meta.status, lang=meta.lang, translation_key=meta.translation_key,
+                     approved_by=meta.approved_by, expires=meta.expires, factcheck=meta.factcheck)
 
 
 def _with_assets(body: RenderedBody, assets: tuple[Asset, ...]) -> RenderedBody:

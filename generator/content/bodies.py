@@ -30,6 +30,7 @@ from typing import Any
 from generator import urls
 from generator.cache import FileCache, cache_key
 from generator.content import images
+from generator.content.discover import PAGES
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.workers import cpus, start_method
@@ -37,7 +38,6 @@ from generator.workers import cpus, start_method
 #: With no explicit job count, worker processes start only for at least this many bodies
 #: to render: starting them costs about as much as rendering a few hundred serially.
 MIN_PARALLEL = 200
-PAGES = "content/pages/"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,7 +47,7 @@ class Links:
     root: Path
     files: frozenset[str]  # portal-relative paths of every file under content/
     targets: dict[str, str]  # source path of a published story or page → its URL
-    unpublished: frozenset[str]  # stories that exist but are not published in this build
+    unpublished: dict[str, str]  # story that exists but is not published here → why not
     max_image_mb: int
 
 
@@ -78,7 +78,8 @@ def resolver(links: Links, source: str, page_url: str) -> Resolver:
         if path in links.targets:
             return Resolved(links.targets[path])
         if path in links.unpublished:
-            return Unresolved(f"cerita tujuan '{target}' belum terbit (status bukan published)",
+            return Unresolved(f"cerita tujuan '{target}' belum terbit "
+                              f"({links.unpublished[path]})",
                               "terbitkan cerita itu dulu, atau hapus tautannya untuk sementara")
         if path not in links.files:
             return Unresolved(f"berkas '{target}' tidak ditemukan")
@@ -217,7 +218,7 @@ def _fingerprint() -> str:
     if not _FINGERPRINT:
         package = Path(__file__).resolve().parents[1]
         sources = ["content/bodies.py", "content/markdown.py", "content/sanitize.py",
-                   "urls.py", "model.py"]
+                   "invisible.py", "urls.py", "model.py"]
         digest = hashlib.sha256()
         for name in sources:
             digest.update((package / name).read_bytes())

@@ -1,7 +1,9 @@
 """Walk content/ and list the portal's files: stories, pages, static files, everything else.
 
 Symlinks that point outside content/ are refused: an operator's commit must not be able
-to publish /etc/passwd. Hidden files and editor leftovers are ignored.
+to publish /etc/passwd. So are names with invisible characters (`generator.invisible`):
+`foto\u202egpj.exe` must not pass for a photo, nor two names that look alike become two
+URLs. Hidden files and editor leftovers are ignored.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import invisible
 from generator.diagnostics import Diagnostics
 
 CONTENT = "content"
 STORIES = "content/stories/"
+FACTCHECKS = "content/cek-fakta/"
 PAGES = "content/pages/"
 STATIC = "content/static/"
 
@@ -26,6 +30,7 @@ class SourceTree:
     pages: tuple[str, ...]
     static: tuple[str, ...]
     files: frozenset[str]
+    factchecks: tuple[str, ...] = ()  # content/cek-fakta/**.md
 
 
 def _ignored(name: str) -> bool:
@@ -39,10 +44,11 @@ def discover(root: Path, diags: Diagnostics) -> SourceTree:
     if content.is_dir():
         for folder, dirs, names in os.walk(content, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not _ignored(d) and _inside(
-                Path(folder, d), content, root, diags))
+                Path(folder, d), content, root, diags) and _plain(Path(folder, d), root, diags))
             for name in sorted(names):
                 path = Path(folder, name)
-                if _ignored(name) or not _inside(path, content, root, diags):
+                if _ignored(name) or not _inside(path, content, root, diags) or \
+                        not _plain(path, root, diags):
                     continue
                 if path.is_file():
                     files.append(path.relative_to(root.resolve()).as_posix())
@@ -50,7 +56,8 @@ def discover(root: Path, diags: Diagnostics) -> SourceTree:
     pages = tuple(f for f in files if f.startswith(PAGES) and f.endswith(".md")
                   and "/" not in f[len(PAGES):])
     static = tuple(f for f in files if f.startswith(STATIC))
-    return SourceTree(stories, pages, static, frozenset(files))
+    factchecks = tuple(f for f in files if f.startswith(FACTCHECKS) and f.endswith(".md"))
+    return SourceTree(stories, pages, static, frozenset(files), factchecks)
 
 
 def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:
@@ -63,4 +70,16 @@ def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:
     rel = path.relative_to(root.resolve()) if root.resolve() in path.parents else path
     diags.error(rel.as_posix(), 0, "tautan simbolik (symlink) menunjuk ke luar folder content/",
                 hint="salin berkasnya ke dalam content/ alih-alih membuat symlink")
+    return False
+
+
+def _plain(path: Path, root: Path, diags: Diagnostics) -> bool:
+    """False (with an error) for a name holding invisible characters."""
+    if invisible.remove(path.name) == path.name:
+        return True
+    rel = path.relative_to(root.resolve()) if root.resolve() in path.parents else path
+    codes = ", ".join(dict.fromkeys(invisible.code(c) for c in path.name
+                                    if invisible.remove(c) == ""))
+    diags.error(rel.as_posix(), 0, f"nama berkas atau folder berisi karakter tak terlihat "
+                f"({codes})", hint="ganti namanya dengan huruf, angka dan '-' saja")
     return False

@@ -7,16 +7,21 @@ the result is sanitised last. Problems come back as data; nothing is raised or l
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator.content.sanitize import ENGINE as SANITISER
+
+
+from generator import invisible
 from generator.content.sanitize import sanitise
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.urls import slugify
@@ -76,11 +81,14 @@ def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, .
                            "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
         output_format="html",
     )
-    html = sanitise(md.convert(text))
+    # Entities (&#x202E;) become characters in the sanitiser's output: strip them there too.
+    html = invisible.remove(sanitise(md.convert(text)))
     toc = tuple(_flatten_toc(getattr(md, "toc_tokens", [])))
-    words = len(_WORD.findall(collector.plain_text))
-    body = RenderedBody(html=html, toc=toc, word_count=words,
-                        first_paragraph=collector.first_paragraph,
+    reader = _TextReader()
+    reader.feed(html)
+    reader.close()
+    body = RenderedBody(html=html, toc=toc, word_count=len(_WORD.findall(" ".join(reader.text))),
+                        first_paragraph=" ".join("".join(reader.first).split()),
                         assets=tuple(sorted(set(collector.assets), key=lambda a: a.url)))
     return body, tuple(collector.problems)
 
@@ -88,8 +96,9 @@ def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, .
 def _flatten_toc(tokens: list[dict[str, object]]) -> list[TocEntry]:
     out: list[TocEntry] = []
     for token in tokens:
-        out.append(TocEntry(level=int(str(token["level"])), id=str(token["id"]),
-                            name=str(token["name"])))
+        # The toc extension gives the name as HTML text ("A &amp; B"); templates escape it.
+        name = invisible.remove(html_lib.unescape(str(token["name"])))
+        out.append(TocEntry(level=int(str(token["level"])), id=str(token["id"]), name=name))
         children = token.get("children")
         if isinstance(children, list):
             out.extend(_flatten_toc(children))
@@ -104,8 +113,6 @@ class _Collector:
         self.resolve = resolve
         self.assets: list[Asset] = []
         self.problems: list[Problem] = []
-        self.first_paragraph = ""
-        self.plain_text = ""
 
     def line_of(self, needle: str) -> int:
         """Line of the first occurrence of `needle` in the body (Markdown keeps no lines)."""
@@ -120,9 +127,6 @@ class _Collector:
                 self._link(element, "href")
             elif element.tag == "img":
                 self._image(element)
-            elif element.tag == "p" and not self.first_paragraph:
-                self.first_paragraph = " ".join("".join(element.itertext()).split())
-        self.plain_text = " ".join(root.itertext())
 
     def _target(self, element: ET.Element, attribute: str) -> Resolved | None:
         raw = element.get(attribute, "")
@@ -156,6 +160,35 @@ class _Collector:
                 "gambar tanpa teks alternatif (alt)",
                 "tulis keterangan gambar di antara kurung siku: ![Warga menanam padi](foto.jpg)",
                 "warning"))
+
+
+class _TextReader(HTMLParser):
+    """The text of the final HTML (for counting words) and of its first paragraph.
+
+    Read from the sanitised output, not from Markdown's tree, where inline HTML and
+    entities are still placeholders ("\\x02wzxhzdk:1\\x03") that must not reach a
+    description.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.first: list[str] = []
+        self._in_first = False
+        self._seen_first = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p" and not self._seen_first:
+            self._in_first = self._seen_first = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self._in_first = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._in_first:
+            self.first.append(data)
 
 
 class _LinkTreeprocessor(Treeprocessor):

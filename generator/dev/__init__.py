@@ -58,7 +58,8 @@ class Rebuilder:
                 # and noindex, so operators can read them before they are published.
                 result = build(self.root, BuildOptions(drafts=True))
             except BuildFailed as exc:
-                problems = tuple(exc.diagnostics)
+                # Notes (a story waiting for review) are not why a build failed.
+                problems = tuple(d for d in exc.diagnostics if d.severity != "info")
                 self.log(format_report(problems))
                 self.log(f"gagal: {len(exc.diagnostics.errors)} kesalahan. Peramban tetap "
                          "menampilkan hasil terakhir yang berhasil; simpan perbaikannya.")

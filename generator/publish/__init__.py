@@ -13,7 +13,7 @@ __all__ = ["copy_assets"]
 def copy_assets(site: Site, root: Path) -> list[Output]:
     """content/static files and every file a story or page links to, byte for byte."""
     assets: dict[str, Asset] = {a.url: a for a in site.assets}
-    bodies = [story.body for story in site.stories] + [page.body for page in site.pages]
+    bodies = [story.body for story in site.every_story()] + [page.body for page in site.pages]
     for body in bodies:
         for asset in body.assets:
             assets.setdefault(asset.url, asset)

@@ -44,6 +44,11 @@ ACCENT = (114, 208, 194)  # #72d0c2
 SCRIM_AT_TEXT = 0.62
 SCRIM_AT_BOTTOM = 0.88
 SCRIM_FADE = 170  # pixels above the text over which the scrim fades in
+#: A fact check's verdict label ("[HOAKS]") sits on a solid pill above the title, in a
+#: colour by its tone; white on each of these has a contrast of at least 5:1.
+LABEL_COLOURS = {"false": (179, 38, 30), "mixed": (138, 80, 0), "true": (27, 110, 58)}
+LABEL_HEIGHT = 72
+LABEL_GAP = 16  # between the pill and the accent bar above the title
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +58,8 @@ class CardText:
     title: str
     region: str  # "Kecamatan Baamang, Kotawaringin Timur"
     site_title: str
+    label: str = ""  # a fact check's verdict, "[HOAKS]"; "" on stories
+    tone: str = "false"  # the label's colour: false, mixed or true
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,11 +96,12 @@ def render_card(text: CardText, photo: Path | None, fonts: Fonts) -> bytes:
 def _photo_card(photo: Image.Image, text: CardText, fonts: Fonts) -> Image.Image:
     canvas = cover(photo, (WIDTH, HEIGHT))
     fit = fit_title(text.title, fonts.bold, max_lines=3, sizes=range(64, 43, -2))
-    top = _text_top(fit)
+    top = _text_top(fit) - (LABEL_HEIGHT + LABEL_GAP if text.label else 0)
     _scrim(canvas, top)
     draw = ImageDraw.Draw(canvas)
     _site_pill(draw, text.site_title, fonts)
     _title_block(draw, fit, text.region, fonts)
+    _label_pill(draw, text, fit, fonts)
     return canvas
 
 
@@ -109,6 +117,7 @@ def _panel_card(text: CardText, fonts: Fonts) -> Image.Image:
               font=site_font, fill=WHITE, anchor="ls")
     fit = fit_title(text.title, fonts.bold, max_lines=4, sizes=range(64, 43, -2))
     _title_block(draw, fit, text.region, fonts)
+    _label_pill(draw, text, fit, fonts)
     return canvas
 
 
@@ -149,6 +158,19 @@ def _title_block(draw: ImageDraw.ImageDraw, fit: TitleFit, region: str, fonts: F
     region_font = _font(fonts.regular, 30)
     draw.text((MARGIN, _region_baseline()), ellipsize(region, region_font, TEXT_WIDTH),
               font=region_font, fill=MUTED, anchor="ls")
+
+
+def _label_pill(draw: ImageDraw.ImageDraw, text: CardText, fit: TitleFit,
+                fonts: Fonts) -> None:
+    """The verdict of a fact check, large and solid, right above the title."""
+    if not text.label:
+        return
+    font = _font(fonts.bold, 44)
+    width = math.ceil(font.getlength(text.label))
+    bottom = _text_top(fit) - LABEL_GAP
+    draw.rounded_rectangle((MARGIN, bottom - LABEL_HEIGHT, MARGIN + width + 40, bottom),
+                           radius=10, fill=LABEL_COLOURS.get(text.tone, LABEL_COLOURS["false"]))
+    draw.text((MARGIN + 20, bottom - 20), text.label, font=font, fill=WHITE, anchor="ls")
 
 
 def _site_pill(draw: ImageDraw.ImageDraw, site_title: str, fonts: Fonts) -> None:

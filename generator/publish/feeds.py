@@ -3,10 +3,15 @@
 Feeds made, each as `feed.xml` (RSS) and `atom.xml` (Atom) beside the list page it follows
 (`urls.rss_feed`, `urls.atom_feed`): the whole portal (`/feed.xml`), every region
 (kabupaten, kecamatan, desa: a region's feed holds its descendants' stories too), every
-category, every operator and, unless `feeds.tags: false`, every tag.
+category, every operator and, unless `feeds.tags: false`, every tag; and the fact
+checks of `/cek-fakta/` (their entries titled "[HOAKS] …"). Those list the site
+language's stories; each other language with stories (front matter `lang`) gets its own
+`/<lang>/feed.xml` and `/<lang>/atom.xml`, whose channel links to the home page (there is
+no list page in that language).
 
-- Entries: published stories only, newest first, at most `feeds.limit`. An entry's id (RSS
-  guid) is the story's absolute URL; an Atom feed's id is the feed's own absolute URL.
+- Entries: published stories only (not scheduled, not expired), newest first, at most
+  `feeds.limit`. An entry's id (RSS guid) is the story's absolute URL; an Atom feed's id
+  is the feed's own absolute URL.
 - Body: the summary (as escaped HTML), plus the story's HTML (links made absolute) when
   `feeds.full_content`.
 - The story image: an RSS `<enclosure>` with its byte length and MIME type, an Atom
@@ -32,6 +37,7 @@ from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
 
 from generator import urls
+from generator.config.schema import LANGUAGES
 from generator.model import Output, Region, Site, Story
 
 __all__ = ["FeedSpec", "feed_specs", "publish_feeds"]
@@ -48,10 +54,13 @@ EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 LABELS: dict[str, dict[str, str]] = {
     "id": {"kabupaten": "Kabupaten", "kota": "Kota", "kecamatan": "Kecamatan", "desa": "Desa",
            "kelurahan": "Kelurahan", "region_name": "{kind} {name}", "category": "Kategori",
-           "tag": "Tag", "author": "Penulis"},
+           "tag": "Tag", "author": "Penulis", "factchecks": "Cek Fakta",
+           "language_name": "Bahasa Indonesia",
+           "language_feed": "Berita dalam Bahasa Indonesia dari {site}"},
     "en": {"kabupaten": "Regency", "kota": "City", "kecamatan": "District", "desa": "Village",
            "kelurahan": "Urban village", "region_name": "{name} {kind}", "category": "Category",
-           "tag": "Tag", "author": "Author"},
+           "tag": "Tag", "author": "Author", "factchecks": "Fact checks",
+           "language_name": "English", "language_feed": "Stories in English from {site}"},
 }
 
 #: Characters XML 1.0 forbids even escaped (C0 controls but tab and newlines, surrogates).
@@ -64,10 +73,12 @@ _LOCAL_LINK = re.compile(r'\b(href|src)="(/(?!/)[^"]*|#[^"]*)"')
 class FeedSpec:
     """One feed: the list page it follows, its title and description, its stories."""
 
-    list_url: str
+    list_url: str  # the feeds are `<list_url>feed.xml` and `<list_url>atom.xml`
     title: str
     description: str
     stories: tuple[Story, ...]  # newest first, at most feeds.limit
+    language: str
+    page_url: str  # the HTML page the feed follows: list_url, or the home page
 
 
 class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]  # feedgen has no types
@@ -106,11 +117,13 @@ def feed_specs(site: Site) -> list[FeedSpec]:
     words = LABELS[config.language]
     fallback = config.tagline or config.title
 
-    def spec(list_url: str, label: str, description: str,
-             stories: tuple[Story, ...]) -> FeedSpec:
-        newest = tuple(s for s in stories if s.meta.status == "published")[:config.feeds.limit]
+    def spec(list_url: str, label: str, description: str, stories: tuple[Story, ...],
+             language: str = config.language, page_url: str = "") -> FeedSpec:
+        now = site.build_time
+        newest = tuple(s for s in stories if s.meta.public(now))[:config.feeds.limit]
         return FeedSpec(list_url=list_url, title=feed_title(config.title, label),
-                        description=description or fallback, stories=newest)
+                        description=description or fallback, stories=newest,
+                        language=language, page_url=page_url or list_url)
 
     specs = [spec(urls.home(), "", fallback, site.stories)]
     if not config.feeds.lists:
@@ -124,24 +137,33 @@ def feed_specs(site: Site) -> list[FeedSpec]:
     if config.feeds.tags:
         specs += [spec(tag.url, f"{words['tag']} {tag.name}", "", site.by_tag.get(slug, ()))
                   for slug, tag in site.tags.items()]
+    if site.factchecks:
+        specs.append(spec(urls.factchecks(), words["factchecks"], "", site.factchecks))
+    for lang in LANGUAGES:
+        stories = tuple(s for s in site.translations if s.meta.lang == lang)
+        if stories:
+            own = LABELS[lang]
+            specs.append(spec(urls.language_home(lang), own["language_name"],
+                              own["language_feed"].replace("{site}", config.title), stories,
+                              language=lang, page_url=urls.home()))
     return specs
 
 
 def publish_feeds(site: Site, root: Path) -> list[Output]:
     """`feed.xml` and `atom.xml` for the portal and every list; `root` to size story images."""
-    newest_anywhere = _newest(site.stories)
+    newest_anywhere = _newest(site.stories, site.build_time)
     sizes = {story.meta.image.source: (root / story.meta.image.source).stat().st_size
-             for story in site.stories if story.meta.image}
+             for story in site.listed_stories() if story.meta.image}
     outputs: list[Output] = []
     for spec in feed_specs(site):
-        generator = _feed(site, spec, sizes, _newest(spec.stories) or newest_anywhere)
+        generator = _feed(site, spec, sizes,
+                          _newest(spec.stories, site.build_time) or newest_anywhere)
         outputs += _serialise(site, spec, generator)
     return outputs
 
 
-def _newest(stories: tuple[Story, ...]) -> datetime | None:
-    dates = [s.meta.updated or s.meta.date for s in stories
-             if s.meta.status == "published"]
+def _newest(stories: tuple[Story, ...], now: datetime) -> datetime | None:
+    dates = [s.meta.updated or s.meta.date for s in stories if s.meta.public(now)]
     return max(dates, default=None)
 
 
@@ -156,7 +178,7 @@ def _feed(site: Site, spec: FeedSpec, sizes: dict[str, int],
     generator.generator("")  # no `<generator>python-feedgen 1.0.0</generator>`
     generator.title(_text(spec.title))
     generator.description(_text(spec.description))
-    generator.language(config.language)
+    generator.language(spec.language)
     generator.author(name=_text(config.organisation.name), uri=config.organisation.url)
     generator.updated(updated or EMPTY_FEED_DATE)  # not feedgen's datetime.now()
     generator.load_extension("dc", atom=False, rss=True)  # RSS <dc:creator> without e-mail
@@ -170,7 +192,8 @@ def _entry(site: Site, generator: FeedGenerator, story: Story, sizes: dict[str, 
     url = urls.absolute(config.base_url, story.url)
     entry = generator.add_entry()
     entry.guid(url, permalink=True)  # also the Atom <id>
-    entry.title(_text(meta.title))
+    label = f"[{meta.factcheck.info.label}] " if meta.factcheck else ""
+    entry.title(_text(label + meta.title))
     entry.link(href=url, rel="alternate", type="text/html")
     entry.published(meta.date)
     entry.updated(meta.updated or meta.date)  # not feedgen's datetime.now()
@@ -210,7 +233,7 @@ def _absolute_links(body: str, base_url: str, story_url: str) -> str:
 
 def _serialise(site: Site, spec: FeedSpec, generator: FeedGenerator) -> Iterator[Output]:
     base = site.config.base_url
-    page = urls.absolute(base, spec.list_url)
+    page = urls.absolute(base, spec.page_url)
     for url, kind, render in ((urls.rss_feed(spec.list_url), "application/rss+xml",
                                generator.rss_str),
                               (urls.atom_feed(spec.list_url), "application/atom+xml",

@@ -46,20 +46,24 @@ def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     """A share card for every story (unless `cards.enabled` is false), and the smaller WebP
     copies of every story image."""
     plan = _Plan(root, cache_dir)
-    for story in site.stories if site.config.cards.enabled else ():
+    for story in site.every_story() if site.config.cards.enabled else ():
         plan.card(site, story)
-    images = {s.meta.image.url: s.meta.image for s in site.stories if s.meta.image}
+    images = {s.meta.image.url: s.meta.image for s in site.every_story() if s.meta.image}
     for url in sorted(images):
         plan.variants(images[url])
     return plan.run()
 
 
-def region_label(site: Site, region_id: str) -> str:
-    """'Kecamatan Baamang, Kotawaringin Timur': the region and the kabupaten it lies in."""
+def region_label(site: Site, region_id: str, language: str = "") -> str:
+    """'Kecamatan Baamang, Kotawaringin Timur': the region and the kabupaten it lies in.
+
+    In `language` (a story's; default the site's): 'Baamang District, Kotawaringin Timur'.
+    """
     region = site.regions[region_id]
-    words = KIND_WORDS.get(site.config.language, KIND_WORDS["id"])
+    language = language or site.config.language
+    words = KIND_WORDS.get(language, KIND_WORDS["id"])
     kind = words.get(region.kind, region.kind.capitalize())
-    own = f"{region.name} {kind}" if site.config.language == "en" else f"{kind} {region.name}"
+    own = f"{region.name} {kind}" if language == "en" else f"{kind} {region.name}"
     top = site.regions[region.lineage[0]]
     return own if top.id == region.id else f"{own}, {top.name}"
 
@@ -72,8 +76,8 @@ CARD_CODE = cache_key(file_hash(Path(cards.__file__)), VARIANT_CODE)
 
 
 def card_key(text: cards.CardText, photo_hash: str, font_hash: str) -> str:
-    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, photo_hash,
-                     font_hash, cards.ENGINE)
+    return cache_key("card", CARD_CODE, text.title, text.region, text.site_title, text.label,
+                     text.tone, photo_hash, font_hash, cards.ENGINE)
 
 
 def variant_key(photo_hash: str, width: int) -> str:
@@ -108,8 +112,11 @@ class _Plan:
 
     def card(self, site: Site, story: Story) -> None:
         image = story.meta.image
+        fact = story.meta.factcheck
         text = cards.CardText(title=story.meta.title, site_title=site.config.title,
-                              region=region_label(site, story.meta.region))
+                              region=region_label(site, story.meta.region, story.meta.lang),
+                              label=f"[{fact.info.label}]" if fact else "",
+                              tone=fact.info.tone if fact else "false")
         photo = self.root / image.source if image else None
         key = card_key(text, self.photo_hash(image) if image else "", self.font_hash)
         self.jobs.append(_Job(path=urls.output_path(urls.share_card(story.url)), cache=self.cards,

@@ -4,10 +4,17 @@ Files made (all URLs inside them absolute, from `site.config.base_url`):
 
 - `/sitemap.xml`: a sitemap index; each `<sitemap>` carries the newest `<lastmod>` inside it.
 - `/sitemaps/halaman.xml`: every indexable HTML page that is not a story: the home page and
-  every list page with its pagination (structure/routes.py), and the static pages. The 404
-  page and noindex pages (stories not yet published, shown only by `--drafts`) are left out.
-- `/sitemaps/berita-<year>.xml`: published stories of one year, newest first, with their
-  images; a file would pass 50,000 URLs or 50 MB, so it continues in `berita-<year>-2.xml`.
+  every list page with its pagination (structure/routes.py), the search page `/cari/`
+  (indexable: the target of the home page's SearchAction), and the static pages. The 404
+  page and noindex pages (stories not yet published, shown only by `--drafts`, and
+  expired stories) are left out.
+- `/sitemaps/berita-<year>.xml`: published stories of one year (fact checks and translations
+  too; not the scheduled or expired ones), newest first, with their images; a story with
+  versions in other languages names every version (itself too) and `x-default` (the
+  site-language version) as `<xhtml:link rel="alternate" hreflang="…">`; `<lastmod>` is the
+  front matter's `updated`/`date`, or git's last commit where front matter is silent
+  (`lastmod_override`); a file would pass 50,000 URLs or 50 MB, so it continues in
+  `berita-<year>-2.xml`.
 - `/news-sitemap.xml`: Google News, stories published in the 48 hours up to the build time.
 - `/robots.txt`: allows everything and names both sitemaps.
 
@@ -47,9 +54,10 @@ IMAGE_SUFFIXES = frozenset({".avif", ".bmp", ".gif", ".jpeg", ".jpg", ".png", ".
 NS_SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NS_IMAGE = "http://www.google.com/schemas/sitemap-image/1.1"
 NS_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+NS_XHTML = "http://www.w3.org/1999/xhtml"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 URLSET_OPEN = (f'{XML_DECLARATION}<urlset xmlns="{NS_SITEMAP}" '
-               f'xmlns:image="{NS_IMAGE}">\n').encode()
+               f'xmlns:image="{NS_IMAGE}" xmlns:xhtml="{NS_XHTML}">\n').encode()
 NEWS_OPEN = (f'{XML_DECLARATION}<urlset xmlns="{NS_SITEMAP}" '
              f'xmlns:news="{NS_NEWS}">\n').encode()
 URLSET_CLOSE = b"</urlset>\n"
@@ -69,6 +77,7 @@ class Entry:
     url: str
     lastmod: datetime | None
     images: tuple[str, ...] = ()  # site-relative image URLs
+    alternates: tuple[tuple[str, str], ...] = ()  # (hreflang, site-relative URL) of versions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,23 +104,37 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
         return lastmod_override.get(url, derived)
 
     pages = [Entry(url=r.url, lastmod=lastmod(r.url, r.lastmod)) for r in list_routes(site)]
+    pages.append(Entry(url=urls.search(), lastmod=lastmod(urls.search(), None)))
     pages += [Entry(url=p.url, lastmod=lastmod(p.url, None)) for p in site.pages]
     children = child_sitemaps("halaman", pages, base, zone)
     by_year: dict[int, list[Entry]] = {}
-    for story in site.stories:
-        if story.meta.status == "published":  # the others are rendered noindex
+    listed = site.listed_stories()
+    for story in sorted(listed, key=lambda s: (-s.meta.date.timestamp(), s.url)):
+        if story.meta.public(site.build_time):  # the others are rendered noindex
             by_year.setdefault(story.meta.date.year, []).append(
                 Entry(url=story.url, lastmod=lastmod(story.url, story_lastmod(story)),
-                      images=story_images(story)))
+                      images=story_images(story), alternates=alternates(site, story)))
     for year, entries in sorted(by_year.items(), reverse=True):
         children += child_sitemaps(f"berita-{year:04d}", entries, base, zone)
     return [
         Output(urls.output_path(urls.sitemap_index()), sitemap_index(children, base, zone)),
         *(Output(urls.output_path(child.url), child.data) for child in children),
         Output(urls.output_path(urls.news_sitemap()),
-               news_sitemap(news_stories(site.stories, site.build_time), site, zone)),
+               news_sitemap(news_stories(site.stories + site.translations, site.build_time),
+                            site, zone)),
         Output(urls.output_path(urls.robots()), robots_txt(base)),
     ]
+
+
+def alternates(site: Site, story: Story) -> tuple[tuple[str, str], ...]:
+    """(hreflang, URL) of each published version of a story, then `x-default`; () alone."""
+    versions = [v for v in site.versions_of(story) if v.meta.public(site.build_time)]
+    if len(versions) < 2:
+        return ()
+    links = [(v.meta.lang, v.url) for v in versions]
+    if versions[0].meta.lang == site.config.language:
+        links.append(("x-default", versions[0].url))
+    return tuple(links)
 
 
 def story_images(story: Story) -> tuple[str, ...]:
@@ -160,6 +183,8 @@ def url_element(entry: Entry, base: str, zone: tzinfo) -> bytes:
     lines = ["  <url>", f"    <loc>{_loc(base, entry.url)}</loc>"]
     if entry.lastmod is not None:
         lines.append(f"    <lastmod>{_w3c(entry.lastmod, zone)}</lastmod>")
+    lines += [f'    <xhtml:link rel="alternate" hreflang="{lang}" href="{_loc(base, url)}"/>'
+              for lang, url in entry.alternates]
     for image in entry.images:
         lines += ["    <image:image>", f"      <image:loc>{_loc(base, image)}</image:loc>",
                   "    </image:image>"]
@@ -210,7 +235,7 @@ def news_sitemap(stories: Sequence[Story], site: Site, zone: tzinfo) -> bytes:
         parts.append("\n".join([
             "  <url>", f"    <loc>{_loc(base, story.url)}</loc>", "    <news:news>",
             "      <news:publication>", f"        <news:name>{publication}</news:name>",
-            f"        <news:language>{site.config.language}</news:language>",
+            f"        <news:language>{story.meta.lang}</news:language>",
             "      </news:publication>",
             f"      <news:publication_date>{_w3c(story.meta.date, zone)}"
             "</news:publication_date>",

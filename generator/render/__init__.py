@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import urls
+from generator.config.schema import LANGUAGES
 from generator.diagnostics import Diagnostics
 from generator.model import Output, Site
 from generator.render import templates, workers
@@ -44,17 +45,21 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
         return asset_urls[name]
 
-    dates = DateFormatter(site.config.language, zoneinfo.ZoneInfo(site.config.timezone))
-    env = templates.make_environment(chain, dates, asset_url, cache_dir)
-    views = Views(site, dates)
-    common = {"site": views.site_view(), "t": views.t}
+    zone = zoneinfo.ZoneInfo(site.config.timezone)
+    dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
+    env = templates.make_environment(chain, dates, site.config.language, asset_url, cache_dir)
+    views = Views(site, dates[site.config.language])
     outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
                for f in statics]
     plan = list(PageMaker(site, views).plan())
 
     def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
         spec = plan[number]()
-        html = templates.render(env, spec.template, {**common, "page": spec.page,
+        # `site` (its navigation) and `t` speak the page's language: a translation's page
+        # is in the translation's language throughout.
+        lang = spec.page.lang
+        html = templates.render(env, spec.template, {"site": views.site_view(lang),
+                                                     "t": views.t_for(lang), "page": spec.page,
                                                      **spec.context}, root, problems)
         return spec.page.url, None if html is None else html.encode("utf-8")
 

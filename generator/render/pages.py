@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from generator import urls
-from generator.model import Region, Site, Story
+from generator.model import VERDICTS, Region, Site, Story
 from generator.render import seo
 from generator.render.views import (
     DESCRIPTION_LIMIT,
@@ -20,7 +20,9 @@ from generator.render.views import (
     RegionNode,
     RegionRef,
     RegionView,
+    SearchFilter,
     TermView,
+    VerdictView,
     Views,
     describe,
     pager,
@@ -59,13 +61,15 @@ class PageMaker:
         cheap, and each spec (views, SEO head, related stories) is built where the page
         is rendered, in a worker (render/workers.py), and dropped after."""
         yield from self.home()
-        for story in self.site.stories:
+        for story in self.site.every_story():
             yield partial(self.story, story)
         yield self.regions_index
         for region in self.site.regions.values():
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
+        yield from self.factchecks()
+        yield self.search
         for page in self.site.pages:
             yield partial(self.spec, "page.html", "page", page.title, page.url,
                           page.summary or describe(page.body.first_paragraph),
@@ -79,22 +83,34 @@ class PageMaker:
 
     def spec(self, template: str, kind: str, title: str, url: str, description: str,
              crumbs: tuple[Link, ...], *, number: int = 1, noindex: bool = False,
-             image: Any = None, feeds: tuple[Link, ...] = (), **context: Any) -> PageSpec:
+             image: Any = None, feeds: tuple[Link, ...] = (), lang: str = "",
+             alternates: tuple[Link, ...] = (), **context: Any) -> PageSpec:
+        """A page in `lang` (default: the site's); `alternates` are its versions (hreflang)."""
         site_title = self.site.config.title
+        own_language = not lang or lang == self.site.config.language
+        lang = lang or self.site.config.language
+        t = self.views.t_for(lang)
         # Page N keeps its suffix even when a long description is cut: descriptions stay unique.
-        suffix = f" ({self.t['page_n'].replace('{n}', str(number))})" if number > 1 else ""
+        suffix = f" ({t['page_n'].replace('{n}', str(number))})" if number > 1 else ""
         title = f"{title}{suffix}"
         description = describe(description, DESCRIPTION_LIMIT - len(suffix)) + suffix
         full = site_title if kind == "home" and number == 1 else f"{title} | {site_title}"
         facts = seo.PageFacts(kind=kind, title=title, description=description,
                               canonical=self.views.abs(url), breadcrumbs=crumbs,
-                              image=image or self.logo, first_page=number == 1)
-        head = seo.head(self.site_view, facts, context.get("story") if kind == "story" else None,
-                        iso=self.views.dates.iso, region_label=self.region_label)
+                              image=image or self.logo, first_page=number == 1, lang=lang,
+                              other_languages=tuple(a.name for a in alternates
+                                                    if a.name not in (lang, "x-default")))
+        story = context.get("story") if kind in ("story", "factcheck") else None
+        head = seo.head(self.site_view, facts, story, iso=self.views.dates.iso,
+                        region_label=lambda region: self.region_label(region, t),
+                        claim_review=self.site.config.factcheck.claimreview)
+        # A page in another language subscribes to that language's feeds, not the portal's.
+        base_feeds = self.site_feeds if own_language else self.language_feeds(lang)
         page = PageView(title=title, full_title=full, description=facts.description,
                         url=url, canonical=facts.canonical, kind=kind, breadcrumbs=crumbs,
-                        noindex=noindex, feeds=(*self.site_feeds, *feeds), image=facts.image,
-                        og=head.og, twitter=head.twitter, jsonld=head.jsonld, alternates=())
+                        noindex=noindex, feeds=(*base_feeds, *feeds), image=facts.image,
+                        og=head.og, twitter=head.twitter, jsonld=head.jsonld,
+                        alternates=alternates, lang=lang)
         return PageSpec(template, page, context)
 
     def listed(self, template: str, kind: str, title: str, description: str,
@@ -122,9 +138,10 @@ class PageMaker:
     def paged(self, stories: tuple[Story, ...], first_url: str) -> tuple[Listing, ...]:
         return paginate(stories, self.per_page, first_url)
 
-    def region_label(self, region: Region | RegionRef) -> str:
-        kind = self.t[region.kind]
-        return self.t["region_name"].replace("{kind}", kind).replace("{name}", region.name)
+    def region_label(self, region: Region | RegionRef, t: dict[str, str] | None = None) -> str:
+        """'Kecamatan Baamang' (or, with English strings `t`, 'Baamang District')."""
+        t = t or self.t
+        return t["region_name"].replace("{kind}", t[region.kind]).replace("{name}", region.name)
 
     def feed_links(self, list_url: str, label: str) -> tuple[Link, ...]:
         """The RSS and Atom feeds of a list page, titled as publish/feeds.py titles them."""
@@ -133,6 +150,19 @@ class PageMaker:
         title = f"{self.site.config.title} — {label}" if label else self.site.config.title
         return (Link(f"{title} (RSS)", urls.rss_feed(list_url)),
                 Link(f"{title} (Atom)", urls.atom_feed(list_url)))
+
+    def language_feeds(self, lang: str) -> tuple[Link, ...]:
+        """The feeds of the stories in a language other than the site's (`/en/feed.xml`)."""
+        return self.feed_links(urls.language_home(lang), self.views.t_for(lang)["language_name"])
+
+    def alternates(self, story: Story) -> tuple[Link, ...]:
+        """hreflang links of a story with versions: each version (itself too), absolute,
+        then `x-default` → the version in the site language."""
+        versions = self.site.versions_of(story)
+        links = [Link(v.meta.lang, self.views.abs(v.url)) for v in versions]
+        if versions and versions[0].meta.lang == self.site.config.language:
+            links.append(Link("x-default", self.views.abs(versions[0].url)))
+        return tuple(links)
 
     # -- page kinds -------------------------------------------------------------------
 
@@ -146,31 +176,111 @@ class PageMaker:
                           config.tagline or config.title, crumbs, listing)
 
     def story(self, story: Story) -> PageSpec:
+        """A story page, in the story's language (a translation's crumbs and UI too)."""
+        if story.meta.factcheck is not None:
+            return self.factcheck(story)
         view = self.views.story(story)
+        lang = story.meta.lang
+        t = self.views.t_for(lang)
         region = self.site.regions[story.meta.region]
         home = self.site.regions[region.lineage[min(1, len(region.lineage) - 1)]]  # kecamatan
-        crumbs = (self.home_crumb,
-                  *(Link(self.region_label(self.site.regions[r]), self.site.regions[r].url)
+        crumbs = (Link(t["home"], urls.home()),
+                  *(Link(self.region_label(self.site.regions[r], t), self.site.regions[r].url)
                     for r in region.lineage),
                   Link(story.meta.title, story.url))
+        # The kecamatan's feed lists the site language's stories: offered on those only.
+        feeds = self.feed_links(home.url, self.region_label(home)) \
+            if lang == self.site.config.language else ()
         return self.spec("story.html", "story", story.meta.title, story.url,
                          story.meta.summary or story.body.first_paragraph, crumbs,
-                         noindex=story.meta.status != "published",
+                         noindex=view.noindex,
                          image=seo.share_image(self.views.base, view)
-                         if self.site.config.cards.enabled else view.image,
-                         story=view, feeds=self.feed_links(home.url, self.region_label(home)),
+                         if self.site.config.cards.enabled else view.image, lang=lang,
+                         alternates=self.alternates(story), story=view, feeds=feeds,
                          related=tuple(self.views.story(s) for s in self.related(story)))
 
-    def regions_index(self) -> PageSpec:
+    def factcheck(self, story: Story) -> PageSpec:
+        """A fact-check page: the label leads its title everywhere it is shown or shared."""
+        view = self.views.story(story)
+        assert view.factcheck is not None  # story() sends only fact checks here
+        section = Link(self.t["factchecks"], urls.factchecks())
+        others = tuple(self.views.story(s) for s in self.site.factchecks if s.url != story.url)
+        return self.spec("factcheck.html", "factcheck", f"{view.factcheck.label} {view.title}",
+                         story.url, story.meta.summary or story.body.first_paragraph,
+                         (self.home_crumb, section, Link(story.meta.title, story.url)),
+                         noindex=view.noindex, image=seo.share_image(self.views.base, view),
+                         story=view, related=others[:4],
+                         feeds=self.feed_links(urls.factchecks(), self.t["factchecks"]))
+
+    def factchecks(self) -> Iterator[Callable[[], PageSpec]]:
+        """`/cek-fakta/`, paginated; only when the portal has fact checks."""
+        if not self.site.factchecks:
+            return
+        title = self.t["factchecks"]
+        crumbs = (self.home_crumb, Link(title, urls.factchecks()))
+        legend = tuple(VerdictView(verdict=verdict, label=f"[{info.label}]", tone=info.tone,
+                                   meaning=self.t[f"verdict_{verdict}"])
+                       for verdict, info in VERDICTS.items())
+        for listing in self.paged(self.site.factchecks, urls.factchecks()):
+            yield partial(self.listed, "factchecks.html", "factchecks", title,
+                          self.t["factchecks_intro"], crumbs, listing, verdicts=legend,
+                          feeds=self.feed_links(urls.factchecks(), title))
+
+    def region_tree(self) -> tuple[RegionNode, ...]:
         def node(region: Region) -> RegionNode:
             return RegionNode(region=self.views.region_ref(region),
                               children=tuple(node(self.site.regions[c]) for c in region.children))
 
-        roots = tuple(node(r) for r in self.site.regions.values() if r.parent is None)
+        return tuple(node(r) for r in self.site.regions.values() if r.parent is None)
+
+    def regions_index(self) -> PageSpec:
         title = self.t["regions"]
         return self.spec("regions.html", "index", title, urls.regions_index(),
                          self.t["regions_intro"],
-                         (self.home_crumb, Link(title, urls.regions_index())), regions=roots)
+                         (self.home_crumb, Link(title, urls.regions_index())),
+                         regions=self.region_tree())
+
+    def search(self) -> PageSpec:
+        """/cari/: the form and the results are the theme's script over the Pagefind bundle;
+        without JavaScript the page points to the region hubs and the archives instead."""
+        title, t = self.t["search_title"], self.t
+        return self.spec("search.html", "search", title, urls.search(), t["search_intro"],
+                         (self.home_crumb, Link(title, urls.search())),
+                         bundle_url=urls.search_bundle(), filters=self.search_filters(),
+                         regions=self.region_tree(),
+                         story_count=sum(s.meta.public(self.site.build_time)
+                                         for s in self.site.stories))
+
+    def search_filters(self) -> tuple[SearchFilter, ...]:
+        """The values story.html gives its data-pagefind-filter attributes, known here, so
+        the page need not download every filter of the index to list them. A region level
+        is a filter named after its usual kind (a kota is under 'kabupaten')."""
+        site, t = self.site, self.t
+
+        def published(stories: tuple[Story, ...]) -> int:  # what the index holds
+            return sum(s.meta.public(site.build_time) for s in stories)
+
+        def options(counts: Iterator[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+            merged: dict[str, int] = {}
+            for value, count in counts:  # two kecamatan of one name are one filter value
+                merged[value] = merged.get(value, 0) + count
+            return tuple((value, n) for value, n in merged.items() if n)
+
+        levels = [[r for r in site.regions.values() if len(r.lineage) == depth]
+                  for depth in (1, 2)]
+        kinds = {r.kind for r in levels[0]}
+        return (
+            SearchFilter(name="kabupaten", label=t[kinds.pop()] if len(kinds) == 1 else
+                         f"{t['kabupaten']}/{t['kota']}", options=options(
+                             (r.name, published(site.by_region.get(r.id, ()))) for r in levels[0])),
+            SearchFilter(name="kecamatan", label=t["kecamatan"], options=options(
+                (r.name, published(site.by_region.get(r.id, ())))
+                for r in sorted(levels[1], key=lambda r: r.name.casefold()))),
+            SearchFilter(name="kategori", label=t["category"], options=options(
+                (c.name, published(site.by_category[c.id])) for c in site.categories.values())),
+            SearchFilter(name="tahun", label=t["year"], options=options(
+                (str(year), published(stories)) for year, stories in site.by_year.items())),
+        )
 
     def region(self, region: Region) -> Iterator[Callable[[], PageSpec]]:
         regions = self.site.regions

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
+from generator.model import VERDICTS
 from generator.render.views import (
     ImageView,
     Link,
@@ -31,7 +32,7 @@ SHARE_CARD_WIDTH, SHARE_CARD_HEIGHT = 1200, 630
 OG_LOCALES = {"id": "id_ID", "en": "en_US"}
 #: Page kinds that list stories or other pages: schema.org CollectionPage.
 COLLECTION_KINDS = frozenset({"home", "region", "category", "tag", "operator", "archive",
-                              "index"})
+                              "index", "factchecks"})
 COUNTRY = "Indonesia"  # every portal is an Indonesian regional office's
 
 #: Characters that could end a <script> data block or open a comment inside it, as JSON escapes.
@@ -53,6 +54,8 @@ class PageFacts:
     breadcrumbs: tuple[Link, ...]
     image: ImageView | None
     first_page: bool  # page 1 of a paginated list (or not paginated)
+    lang: str  # the page's language
+    other_languages: tuple[str, ...] = ()  # languages of the page's other versions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,10 +68,15 @@ class Head:
 
 
 def head(site: SiteView, page: PageFacts, story: StoryView | None, *, iso: Iso,
-         region_label: RegionLabel) -> Head:
-    """Everything of a page's head that is about sharing and structured data."""
+         region_label: RegionLabel, claim_review: bool = False) -> Head:
+    """Everything of a page's head that is about sharing and structured data.
+
+    `claim_review`: fact-check pages also carry a ClaimReview node (site.yaml
+    `factcheck.claimreview`).
+    """
     return Head(og=open_graph(site, page, story, iso=iso), twitter=twitter_card(page),
-                jsonld=json_ld(graph(site, page, story, iso=iso, region_label=region_label)))
+                jsonld=json_ld(graph(site, page, story, iso=iso, region_label=region_label,
+                                     claim_review=claim_review)))
 
 
 # -- images -------------------------------------------------------------------------------
@@ -77,8 +85,9 @@ def head(site: SiteView, page: PageFacts, story: StoryView | None, *, iso: Iso,
 def share_image(base_url: str, story: StoryView) -> ImageView:
     """The story's share card; its alt text is the photo's, or the title without a photo."""
     url = urls.share_card(story.url)
+    title = f"{story.factcheck.label} {story.title}" if story.factcheck else story.title
     return ImageView(url=url, abs_url=urls.absolute(base_url, url),
-                     alt=story.image.alt if story.image else story.title,
+                     alt=story.image.alt if story.image else title,
                      width=SHARE_CARD_WIDTH, height=SHARE_CARD_HEIGHT)
 
 
@@ -98,7 +107,9 @@ def open_graph(site: SiteView, page: PageFacts, story: StoryView | None, *,
                iso: Iso) -> tuple[Meta, ...]:
     """og:* and article:* properties (ogp.me), in the order the protocol lists them."""
     tags = [Meta("og:site_name", site.title),
-            Meta("og:locale", OG_LOCALES.get(site.language, "id_ID")),
+            Meta("og:locale", OG_LOCALES.get(page.lang, "id_ID")),
+            *(Meta("og:locale:alternate", OG_LOCALES[lang]) for lang in page.other_languages
+              if lang in OG_LOCALES),
             Meta("og:type", "article" if story is not None else "website"),
             Meta("og:title", page.title),
             Meta("og:url", page.canonical)]
@@ -115,9 +126,14 @@ def open_graph(site: SiteView, page: PageFacts, story: StoryView | None, *,
     if story is not None:
         tags += [Meta("article:published_time", iso(story.date)),
                  Meta("article:modified_time", iso(story.updated or story.date)),
-                 Meta("article:section", story.category.name),
+                 Meta("article:section", section(story)),
                  *(Meta("article:tag", tag.name) for tag in story.tags)]
     return tuple(tags)
+
+
+def section(story: StoryView) -> str:
+    """The part of the portal a story is in: its category, or "Cek Fakta" for a fact check."""
+    return story.factcheck.section.name if story.factcheck else story.category.name
 
 
 def twitter_card(page: PageFacts) -> tuple[Meta, ...]:
@@ -150,11 +166,13 @@ def json_ld(nodes: list[dict[str, Any]]) -> str:
 
 
 def graph(site: SiteView, page: PageFacts, story: StoryView | None, *, iso: Iso,
-          region_label: RegionLabel) -> list[dict[str, Any]]:
+          region_label: RegionLabel, claim_review: bool = False) -> list[dict[str, Any]]:
     """The schema.org nodes of one page, by its kind."""
     nodes: list[dict[str, Any]] = []
     if story is not None:
         nodes.append(news_article(site, page, story, iso=iso, region_label=region_label))
+        if claim_review and story.factcheck is not None:
+            nodes.append(claim_review_node(site, page, story, iso=iso))
     elif page.kind == "home" and page.first_page:
         nodes += [website(site), organisation(site)]
     elif page.kind in COLLECTION_KINDS:
@@ -211,7 +229,7 @@ def web_page(kind: str, site: SiteView, page: PageFacts) -> dict[str, Any]:
                             "url": page.canonical}
     if page.description:
         node["description"] = page.description
-    node.update({"inLanguage": site.language, "isPartOf": _website_ref(site)})
+    node.update({"inLanguage": page.lang, "isPartOf": _website_ref(site)})
     return node
 
 
@@ -233,7 +251,7 @@ def news_article(site: SiteView, page: PageFacts, story: StoryView, *, iso: Iso,
     publisher.pop("sameAs", None)
     node: dict[str, Any] = {
         "@type": "NewsArticle", "@id": f"{page.canonical}#berita",
-        "headline": describe(story.title, HEADLINE_LIMIT + 1),
+        "headline": describe(page.title, HEADLINE_LIMIT + 1),  # "[HOAKS] …" on fact checks
         "description": page.description,
         "url": page.canonical, "mainEntityOfPage": page.canonical,
         "datePublished": iso(story.date), "dateModified": iso(story.updated or story.date),
@@ -241,15 +259,62 @@ def news_article(site: SiteView, page: PageFacts, story: StoryView, *, iso: Iso,
                    "url": urls.absolute(site.base_url, story.author.url)},
         "publisher": publisher,
         "image": images,
-        "articleSection": story.category.name,
+        "articleSection": section(story),
         "keywords": [tag.name for tag in story.tags],
-        "inLanguage": site.language,
+        "inLanguage": story.lang,
         "wordCount": story.word_count,
         "isPartOf": _website_ref(site),
     }
     if story.region_path:
         node["contentLocation"] = place(site.base_url, story.region_path, region_label)
+    node.update(translation_links(site, story))
     return node
+
+
+def claim_review_node(site: SiteView, page: PageFacts, story: StoryView, *,
+                      iso: Iso) -> dict[str, Any]:
+    """schema.org ClaimReview of a fact check (the shape Google documented for it).
+
+    Google Search stopped showing these in 2025 and never did for claims by political
+    entities; Google's Fact Check Explorer and other fact-check tools still read them.
+    """
+    fact = story.factcheck
+    assert fact is not None
+    rating = VERDICTS[fact.verdict]
+    claim: dict[str, Any] = {"@type": "Claim"}
+    if fact.claim_date is not None:
+        claim["datePublished"] = iso(fact.claim_date)
+    if fact.claim_url:
+        claim["appearance"] = [{"@type": "CreativeWork", "url": fact.claim_url}]
+    if fact.claim_where:
+        claim["description"] = fact.claim_where
+    publisher = organisation(site)
+    publisher.pop("sameAs", None)
+    return {
+        "@type": "ClaimReview", "@id": f"{page.canonical}#cek-fakta", "url": page.canonical,
+        "claimReviewed": fact.claim, "datePublished": iso(story.date),
+        "author": publisher,
+        "reviewRating": {"@type": "Rating", "ratingValue": rating.rating, "bestRating": 5,
+                         "worstRating": 1, "alternateName": rating.name},
+        "itemReviewed": claim,
+        "inLanguage": site.language,
+    }
+
+
+def translation_links(site: SiteView, story: StoryView) -> dict[str, Any]:
+    """The version in the site language is the original: it names its translations
+    (`workTranslation`), each translation names it (`translationOfWork`)."""
+    def ref(lang: str, url: str) -> dict[str, Any]:
+        canonical = urls.absolute(site.base_url, url)
+        return {"@type": "NewsArticle", "@id": f"{canonical}#berita", "url": canonical,
+                "inLanguage": lang}
+
+    if not story.translations:
+        return {}
+    if story.lang == site.language:
+        return {"workTranslation": [ref(t.lang, t.url) for t in story.translations]}
+    originals = [ref(t.lang, t.url) for t in story.translations if t.lang == site.language]
+    return {"translationOfWork": originals[0]} if originals else {}
 
 
 def place(base_url: str, path: tuple[RegionRef, ...], label: RegionLabel) -> dict[str, Any]:

@@ -25,6 +25,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Cari",
         "search_label": "Cari berita",
         "search_placeholder": "Ketik kata kunci",
+        # Search page (/cari/); {q} is the query, {n} a number
+        "search_title": "Cari berita",
+        "search_intro": (
+            "Cari berita dengan kata apa saja, misalnya nama desa, kecamatan, atau kegiatan. "
+            "Saring hasilnya menurut wilayah, kategori, dan tahun."
+        ),
+        "search_filters": "Saring hasil",
+        "search_all": "Semua",
+        "year": "Tahun",
+        "sort": "Urutkan",
+        "sort_relevance": "Paling cocok",
+        "sort_newest": "Terbaru dulu",
+        "search_prompt": "Ketik kata kunci atau pilih saringan untuk mulai mencari.",
+        "search_loading": "Mencari…",
+        "search_results": "{n} berita cocok dengan “{q}”.",
+        "search_results_filtered": "{n} berita cocok dengan saringan.",
+        "search_none": (
+            "Tidak ada berita yang cocok dengan “{q}”. Coba kata lain atau hapus saringan."
+        ),
+        "search_none_filtered": "Tidak ada berita yang cocok dengan saringan.",
+        "search_more": "Tampilkan lebih banyak",
+        "search_error": (
+            "Pencarian tidak dapat dimuat. Muat ulang halaman, atau telusuri berita lewat "
+            "wilayah, kategori, dan arsip."
+        ),
+        "search_noscript": (
+            "Pencarian memerlukan JavaScript, yang tidak aktif di peramban Anda. Anda tetap "
+            "dapat menemukan berita lewat wilayah, kategori, dan arsip:"
+        ),
         # Lists and pagination
         "latest": "Berita terbaru",
         "story_list": "Daftar berita",
@@ -54,6 +83,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Terbit",
         "status_review": "Menunggu pemeriksaan: belum terbit",
         "status_draft": "Draf: belum terbit",
+        "status_scheduled": "Terjadwal: terbit {date}",
+        "status_expired": "Kedaluwarsa sejak {date}: informasi ini mungkin sudah tidak berlaku",
         # Regions
         "kabupaten": "Kabupaten",
         "kecamatan": "Kecamatan",
@@ -80,7 +111,34 @@ STRINGS: dict[str, dict[str, str]] = {
             "Pilih wilayah untuk membaca kabar dari setiap kabupaten, kecamatan, dan desa."
         ),
         "archives_intro": "Semua berita menurut tahun dan bulan terbit.",
+        # Fact checks
+        "factchecks": "Cek Fakta",
+        "factcheck": "Cek Fakta",
+        "factchecks_intro": (
+            "Klarifikasi kabar bohong dan menyesatkan yang beredar di wilayah kami, "
+            "dengan kesimpulan dan sumber resminya."
+        ),
+        "claim": "Klaim yang beredar",
+        "claim_where": "Beredar di",
+        "claim_date": "Mulai beredar",
+        "claim_url": "Lihat unggahan",
+        "verdict": "Kesimpulan",
+        "explanation": "Penjelasan",
+        "sources": "Sumber",
+        "verdicts_legend": "Arti label",
+        "verdict_hoaks": "informasi yang tidak benar, sengaja dibuat seolah-olah benar.",
+        "verdict_disinformasi": "informasi salah yang sengaja disebarkan untuk menipu.",
+        "verdict_misinformasi": "informasi salah yang disebarkan tanpa niat menipu.",
+        "verdict_malinformasi": "informasi benar yang dipakai untuk merugikan orang lain.",
+        "verdict_menyesatkan": "sebagian benar, tetapi disajikan sehingga menyesatkan.",
+        "verdict_sebagian-benar": "sebagian isinya benar, sebagian tidak.",
+        "verdict_benar": "informasi yang beredar sesuai fakta.",
         "feeds": "Berlangganan",
+        # Translations: `read_in` invites a reader of another version to this language, so
+        # it is written in this language (the link carries lang="…" and hreflang="…").
+        "language_name": "Bahasa Indonesia",
+        "read_in": "Baca dalam bahasa Indonesia",
+        "other_languages": "Bahasa lain",
         # Errors
         "not_found": "Halaman tidak ditemukan",
         "not_found_text": "Maaf, halaman yang Anda cari tidak ada atau sudah dipindahkan.",
@@ -111,6 +169,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "search": "Search",
         "search_label": "Search stories",
         "search_placeholder": "Type a keyword",
+        # Search page (/cari/); {q} is the query, {n} a number
+        "search_title": "Search stories",
+        "search_intro": (
+            "Search the stories for any word, such as the name of a village, a district or "
+            "an activity. Narrow the results by region, category and year."
+        ),
+        "search_filters": "Filter results",
+        "search_all": "All",
+        "year": "Year",
+        "sort": "Sort by",
+        "sort_relevance": "Best match",
+        "sort_newest": "Newest first",
+        "search_prompt": "Type a keyword or choose a filter to start searching.",
+        "search_loading": "Searching…",
+        "search_results": "{n} stories match “{q}”.",
+        "search_results_filtered": "{n} stories match the filters.",
+        "search_none": "No story matches “{q}”. Try another word or remove the filters.",
+        "search_none_filtered": "No story matches the filters.",
+        "search_more": "Show more",
+        "search_error": (
+            "Search could not be loaded. Reload the page, or browse the stories by region, "
+            "category and archive."
+        ),
+        "search_noscript": (
+            "Search needs JavaScript, which is turned off in your browser. You can still find "
+            "stories by region, category and archive:"
+        ),
         # Lists and pagination
         "latest": "Latest stories",
         "story_list": "Story list",
@@ -140,6 +225,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "status_published": "Published",
         "status_review": "Awaiting review: not published",
         "status_draft": "Draft: not published",
+        "status_scheduled": "Scheduled: published {date}",
+        "status_expired": "Expired on {date}: this information may no longer apply",
         # Regions
         "kabupaten": "Regency",
         "kecamatan": "District",
@@ -164,7 +251,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "and": "and",
         "regions_intro": "Choose a region to read the news of every regency, district and village.",
         "archives_intro": "All stories by year and month of publication.",
+        # Fact checks
+        "factchecks": "Fact checks",
+        "factcheck": "Fact check",
+        "factchecks_intro": (
+            "Clarifications of false and misleading claims circulating in our region, "
+            "with the verdict and the official sources."
+        ),
+        "claim": "The claim",
+        "claim_where": "Circulated on",
+        "claim_date": "First seen",
+        "claim_url": "See the post",
+        "verdict": "Verdict",
+        "explanation": "Explanation",
+        "sources": "Sources",
+        "verdicts_legend": "What the labels mean",
+        "verdict_hoaks": "a hoax: false information made to look true.",
+        "verdict_disinformasi": "false information spread on purpose to deceive.",
+        "verdict_misinformasi": "false information spread without intent to deceive.",
+        "verdict_malinformasi": "true information used to harm someone.",
+        "verdict_menyesatkan": "partly true, but presented so that it misleads.",
+        "verdict_sebagian-benar": "partly true, partly not.",
+        "verdict_benar": "the claim matches the facts.",
         "feeds": "Subscribe",
+        # Translations
+        "language_name": "English",
+        "read_in": "Read in English",
+        "other_languages": "Other languages",
         # Errors
         "not_found": "Page not found",
         "not_found_text": "Sorry, the page you are looking for does not exist or has moved.",

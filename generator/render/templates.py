@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,35 @@ class _BytecodeCache(jinja2.BytecodeCache):
         self.files.put(cache_key(self.salt, bucket.key), bucket.bytecode_to_string())
 
 
-def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
-                     asset_url: Callable[[str], str],
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process (the dev server, the tests):
+    compiling the theme took most of a small site's build. Jinja checks each entry against
+    the sha1 of the template's source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.entries.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.entries[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
+
+
+def make_environment(chain: tuple[ThemeDir, ...], dates: Mapping[str, DateFormatter],
+                     language: str, asset_url: Callable[[str], str],
                      cache_dir: Path | None = None) -> jinja2.Environment:
     """Loader search path: the site's theme, its parents; `name:` prefixes reach one theme.
 
-    One Environment per build: each template is compiled once (or read from the bytecode
-    cache in `cache_dir`) and not checked for changes again during the build.
+    `dates` holds a formatter per language: the date filters write in the language of the
+    page being rendered (`page.lang`), else in the site's `language`. One Environment per
+    build: each template is compiled once (or read from the bytecode cache in `cache_dir`,
+    else from this process's memory) and not checked for changes again during the build.
     """
     folders = [str(theme.path / "templates") for theme in chain]
     prefixed = {theme.name: jinja2.FileSystemLoader(str(theme.path / "templates"))
@@ -70,15 +93,32 @@ def make_environment(chain: tuple[ThemeDir, ...], dates: DateFormatter,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
-        bytecode_cache=_BytecodeCache(cache_dir / "jinja") if cache_dir is not None else None,
+        bytecode_cache=_BytecodeCache(cache_dir / "jinja") if cache_dir is not None
+        else _BYTECODE,
     )
-    env.filters.update({
-        "date_full": lambda v: dates.date(v, "full"),
-        "date_long": lambda v: dates.date(v, "long"),
-        "date_short": lambda v: dates.date(v, "short"),
-        "time": dates.time,
-        "iso": dates.iso,
-    })
+
+    def formatter(context: jinja2.runtime.Context) -> DateFormatter:
+        lang = getattr(context.get("page"), "lang", language)
+        return dates.get(lang, dates[language])
+
+    @jinja2.pass_context
+    def date_full(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "full")
+
+    @jinja2.pass_context
+    def date_long(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "long")
+
+    @jinja2.pass_context
+    def date_short(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).date(value, "short")
+
+    @jinja2.pass_context
+    def time(context: jinja2.runtime.Context, value: datetime) -> str:
+        return formatter(context).time(value)
+
+    env.filters.update({"date_full": date_full, "date_long": date_long,
+                        "date_short": date_short, "time": time, "iso": dates[language].iso})
     env.globals["asset"] = asset_url
     return env
 

@@ -1,13 +1,20 @@
-"""Resolve a theme and its `extends` chain to folders, and index its static files."""
+"""Resolve a theme and its `extends` chain to folders, and index its static files.
+
+Theme names (site.yaml `theme:`, theme.yaml `extends:`) are folder names, never paths, so
+no theme can be looked up outside `themes/`. A theme holding a symlink that leads outside
+the portal (or, for the built-in theme, outside kabar's themes/) is refused: its templates
+and static files would publish whatever the link points at.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.config import yamlsource
+from generator.config import THEME_RE, yamlsource
 from generator.diagnostics import Diagnostics
 
 #: The default theme shipped with kabar (the repository's themes/default).
@@ -37,7 +44,7 @@ def theme_chain(root: Path, name: str, diags: Diagnostics) -> tuple[ThemeDir, ..
     chain: list[ThemeDir] = []
     current: str | None = name
     while current is not None and len(chain) < MAX_CHAIN:
-        folder = _find(root, current)
+        folder = _find(root, current) if THEME_RE.match(current) else None
         if folder is None:
             diags.error("site.yaml", 0, f"tema '{current}' tidak ditemukan",
                         hint=f"buat folder themes/{current}/ atau pakai theme: default")
@@ -46,11 +53,16 @@ def theme_chain(root: Path, name: str, diags: Diagnostics) -> tuple[ThemeDir, ..
             diags.error(f"themes/{current}/theme.yaml", 1, "tema saling mewarisi (extends "
                         "berputar)", hint="periksa 'extends' di theme.yaml")
             return tuple(chain)
+        home = root if folder.parent == root / "themes" else BUILTIN_THEMES
+        if not _contained(folder, home, root, diags):
+            return tuple(chain)
         chain.append(ThemeDir(current, folder))
         current = _parent(folder, current, diags)
     if not any(t.name == "default" for t in chain):
         default = _find(root, "default")
-        if default is not None:
+        if default is not None and _contained(
+                default, root if default.parent == root / "themes" else BUILTIN_THEMES, root,
+                diags):
             chain.append(ThemeDir("default", default))
     return tuple(chain)
 
@@ -75,7 +87,35 @@ def _parent(folder: Path, name: str, diags: Diagnostics) -> str | None:
     parent = doc.data.get("extends")
     if parent is None:
         return None if name == "default" else "default"
-    return str(parent)
+    if not isinstance(parent, str) or not THEME_RE.match(parent):
+        diags.error(f"themes/{name}/theme.yaml", doc.value_pos(("extends",)).line,
+                    f"extends: nama tema '{parent}' tidak valid",
+                    hint="tulis nama folder tema di themes/, huruf kecil tanpa '/' atau '..', "
+                    "misalnya extends: default")
+        return None
+    return parent
+
+
+def _contained(folder: Path, home: Path, root: Path, diags: Diagnostics) -> bool:
+    """False (with an error) when the theme folder or a file in it links outside `home`:
+    the portal for a portal's theme, kabar's own themes/ for the built-in one."""
+    inside = home.resolve()
+    for path in (folder, *_walk(folder)):
+        target = path.resolve()
+        if path.is_symlink() and target != inside and inside not in target.parents:
+            shown = path.relative_to(root) if root in path.parents else path
+            diags.error(shown.as_posix(), 0, "tautan simbolik (symlink) di tema menunjuk ke "
+                        "luar folder portal",
+                        hint="salin berkasnya ke dalam folder tema alih-alih membuat symlink")
+            return False
+    return True
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        found += [Path(here, name) for name in (*dirs, *names)]
+    return found
 
 
 def static_files(chain: tuple[ThemeDir, ...]) -> tuple[StaticFile, ...]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
-from generator.model import Image, Region, Site, Story, TocEntry
+from generator.model import FactCheck, Image, Region, Site, Story, TocEntry
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 
@@ -26,6 +26,16 @@ HERO_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 @dataclass(frozen=True, slots=True)
 class Link:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LanguageLink:
+    """Another version of a story: `name` invites the reader in that language ('Read in
+    English'), so a template marks the link with `lang` and `hreflang`."""
+
+    lang: str
     name: str
     url: str
 
@@ -93,7 +103,33 @@ class PageView:
     og: tuple[Meta, ...]  # Open Graph: printed as <meta property=…>
     twitter: tuple[Meta, ...]  # Twitter card: printed as <meta name=…>
     jsonld: str  # schema.org JSON, already escaped for a <script> data block (seo.json_ld)
-    alternates: tuple[Link, ...]  # other languages: Link(hreflang, absolute URL)
+    alternates: tuple[Link, ...]  # every version incl. this one: Link(hreflang, absolute URL)
+    lang: str  # the language of this page: <html lang>, `t`, dates
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FactCheckView:
+    """A fact check's claim and verdict (docs/themes.md)."""
+
+    claim: str
+    claim_where: str  # may be empty
+    claim_date: datetime | None
+    claim_url: str  # may be empty
+    verdict: str  # hoaks, disinformasi, misinformasi, malinformasi, menyesatkan, …
+    label: str  # "[HOAKS]": the brackets included
+    tone: str  # false | mixed | true: for the label's colour
+    sources: tuple[Link, ...]  # url may be empty
+    section: Link  # "Cek Fakta", `/cek-fakta/`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictView:
+    """One label of the fact-check legend: "[HOAKS]", its colour and what it means."""
+
+    verdict: str
+    label: str
+    tone: str
+    meaning: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +154,13 @@ class StoryView:
     source: Link | None
     status: str
     share: tuple[Link, ...]
+    lang: str
+    translations: tuple[LanguageLink, ...]  # the other versions, site language first
+    expires: datetime | None = None
+    scheduled: bool = False  # dated after the build: only a preview (--drafts) shows it
+    expired: bool = False  # its `expires` has passed: reachable, in no list
+    noindex: bool = False  # not published, scheduled or expired
+    factcheck: FactCheckView | None = None  # set on the pages of content/cek-fakta/
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +213,16 @@ class ArchiveYear:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SearchFilter:
+    """A filter of the search page: the Pagefind filter name (also the URL parameter), its
+    label, and its values with their number of published stories."""
+
+    name: str
+    label: str
+    options: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContentView:
     title: str
     body_html: str
@@ -185,6 +238,11 @@ class Views:
         self.base = site.config.base_url.rstrip("/")
         self.t = STRINGS[site.config.language]
         self._stories: dict[str, StoryView] = {}
+        self._site_views: dict[str, SiteView] = {}
+
+    def t_for(self, lang: str) -> dict[str, str]:
+        """The UI strings of a page in `lang`."""
+        return STRINGS[lang]
 
     def month_name(self, year: int, month: int) -> str:
         return self.dates.month(year, month)
@@ -204,15 +262,23 @@ class Views:
         return RegionRef(id=region.id, name=region.name, url=region.url, kind=region.kind,
                          count=len(self.site.by_region.get(region.id, ())))
 
-    def site_view(self) -> SiteView:
+    def site_view(self, lang: str = "") -> SiteView:
+        """The portal as templates see it; the navigation is labelled in `lang`."""
+        lang = lang or self.site.config.language
+        if lang not in self._site_views:
+            self._site_views[lang] = self._make_site_view(self.t_for(lang))
+        return self._site_views[lang]
+
+    def _make_site_view(self, t: dict[str, str]) -> SiteView:
         config = self.site.config
         social = tuple(Link(label, url) for label, url in (
             ("Facebook", config.social.facebook), ("Instagram", config.social.instagram),
             ("X", config.social.x), ("TikTok", config.social.tiktok),
             ("YouTube", config.social.youtube)) if url)
-        nav = (Link(self.t["home"], urls.home()), Link(self.t["regions"], urls.regions_index()),
-               Link(self.t["categories"], urls.categories_index()),
-               Link(self.t["archives"], urls.archives_index()),
+        nav = (Link(t["home"], urls.home()), Link(t["regions"], urls.regions_index()),
+               Link(t["categories"], urls.categories_index()),
+               Link(t["archives"], urls.archives_index()),
+               *((Link(t["factchecks"], urls.factchecks()),) if self.site.factchecks else ()),
                *(Link(p.title, p.url) for p in self.site.pages if p.menu is not None))
         logo = config.organisation.logo
         return SiteView(
@@ -241,16 +307,36 @@ class Views:
             body_html=story.body.html, toc=story.body.toc, region=self.region_ref(region),
             region_path=tuple(self.region_ref(site.regions[r]) for r in region.lineage),
             category=Link(category.name, urls.category(category.id)),
-            tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags),
+            # A translation's tag that no story in the site language has has no page.
+            tags=tuple(Link(name, urls.tag(urls.slugify(name))) for name in meta.tags
+                       if urls.slugify(name) in site.tags),
             author=Link(operator.name, urls.operator(operator.id)),
-            author_role=self.t.get(f"role_{operator.role}", operator.role),
+            author_role=self.t_for(meta.lang).get(f"role_{operator.role}", operator.role),
             image=self.image(meta.image), reading_minutes=reading_minutes(story.body.word_count),
             word_count=story.body.word_count,
             source=Link(meta.source.name, meta.source.url) if meta.source and meta.source.url
             else None,
-            status=meta.status, share=share_links(meta.title, abs_url))
+            status=meta.status, share=share_links(meta.title, abs_url), lang=meta.lang,
+            translations=tuple(
+                LanguageLink(lang=other.meta.lang, name=self.t_for(other.meta.lang)["read_in"],
+                             url=other.url)
+                for other in site.versions_of(story) if other.url != story.url),
+            expires=meta.expires, scheduled=meta.scheduled(site.build_time),
+            expired=meta.expired(site.build_time),
+            noindex=not meta.public(site.build_time),
+            factcheck=factcheck_view(meta.factcheck, Link(self.t["factchecks"],
+                                                          urls.factchecks()))
+            if meta.factcheck else None)
         self._stories[story.url] = view
         return view
+
+
+def factcheck_view(fact: FactCheck, section: Link) -> FactCheckView:
+    return FactCheckView(claim=fact.claim, claim_where=fact.claim_where,
+                         claim_date=fact.claim_date, claim_url=fact.claim_url,
+                         verdict=fact.verdict, label=f"[{fact.info.label}]", tone=fact.info.tone,
+                         sources=tuple(Link(s.name, s.url) for s in fact.sources),
+                         section=section)
 
 
 def srcset(url: str, width: int | None) -> str:

@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from generator import urls
 from generator.config import region_kind, walk_regions
-from generator.config.schema import SiteConfig
-from generator.model import Asset, Page, Region, Site, Story, Tag
+from generator.config.schema import LANGUAGES, SiteConfig
+from generator.model import Asset, Page, Region, ScheduledChange, Site, Story, Tag
 
 __all__ = ["build_site", "resolve_regions", "story_order"]
 
@@ -47,10 +47,42 @@ def _freeze(groups: Mapping[K, list[Story]], keys: list[K] | None = None,
     return MappingProxyType({key: tuple(groups.get(key, ())) for key in ordered})
 
 
+def _newest_first(stories: tuple[Story, ...]) -> tuple[Story, ...]:
+    return tuple(sorted(stories, key=story_order))
+
+
+def _versions(stories: tuple[Story, ...], site_language: str) -> Mapping[str, tuple[Story, ...]]:
+    """Translation key → its stories, when there are at least two: site language first.
+
+    Content has made sure each language appears once per key.
+    """
+    order = {lang: n for n, lang in enumerate(LANGUAGES)}
+    groups: defaultdict[str, list[Story]] = defaultdict(list)
+    for story in stories:
+        if story.meta.translation_key:
+            groups[story.meta.translation_key].append(story)
+    return MappingProxyType({
+        key: tuple(sorted(group, key=lambda s: (s.meta.lang != site_language,
+                                                order.get(s.meta.lang, len(order)), s.url)))
+        for key, group in sorted(groups.items()) if len(group) > 1})
+
+
 def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
-               assets: tuple[Asset, ...], build_time: datetime) -> Site:
-    """Group the stories every way the site lists them. Stories newest first."""
-    ordered = tuple(sorted(stories, key=story_order))
+               assets: tuple[Asset, ...], build_time: datetime, *,
+               unlisted: tuple[Story, ...] = (), factchecks: tuple[Story, ...] = (),
+               next_change: ScheduledChange | None = None) -> Site:
+    """Group the stories every way the site lists them. Stories newest first.
+
+    Lists hold only stories in the site language; the others are `translations`, reached
+    from the versions they translate (`versions`) and from their language's feeds.
+    `unlisted` stories (expired, in any language) get their pages but are in no grouping
+    and are nobody's version. Fact checks (site language only) have their own section and
+    are grouped only by tag: a topic's page shows the clarifications of hoaxes about it
+    too, labelled; regions, categories, operators and archives stay good news.
+    """
+    everything = _newest_first(stories)
+    ordered = tuple(s for s in everything if s.meta.lang == config.language)
+    translations = tuple(s for s in everything if s.meta.lang != config.language)
     regions = resolve_regions(config)
     by_region: defaultdict[str, list[Story]] = defaultdict(list)
     by_category: defaultdict[str, list[Story]] = defaultdict(list)
@@ -69,7 +101,8 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         local = meta.date.astimezone(zone)
         by_year[local.year].append(story)
         by_month[(local.year, local.month)].append(story)
-        for name in meta.tags:
+    for story in _newest_first(ordered + factchecks):
+        for name in story.meta.tags:
             slug = urls.slugify(name)
             by_tag[slug].append(story)
             spellings[slug][name] += 1
@@ -77,7 +110,8 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
                       url=urls.tag(slug))
             for slug, counts in sorted(spellings.items())}
     return Site(
-        config=config, build_time=build_time, stories=ordered,
+        config=config, build_time=build_time, stories=ordered, translations=translations,
+        versions=_versions(everything, config.language),
         pages=tuple(sorted(pages, key=lambda p: (p.menu is None, p.menu or 0, p.url))),
         regions=regions,
         categories=MappingProxyType({c.id: c for c in config.categories}),
@@ -90,4 +124,6 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         by_year=_freeze(by_year, sorted(by_year, reverse=True)),
         by_month=_freeze(by_month, sorted(by_month, reverse=True)),
         assets=assets,
+        unlisted=_newest_first(unlisted), factchecks=_newest_first(factchecks),
+        next_change=next_change,
     )

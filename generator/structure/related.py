@@ -18,16 +18,18 @@ class Related:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.time = {s.url: s.meta.date.timestamp() for s in site.stories}
+        self.time = {s.url: s.meta.date.timestamp() for s in site.every_story()}
 
     def __call__(self, story: Story, limit: int = 4) -> tuple[Story, ...]:
         """Up to `limit` other stories, scored by shared tags (2 each) and same region (3)."""
         scores: dict[str, int] = {}
         pool: dict[str, Story] = {}
+        versions = {s.url for s in self.site.versions_of(story)} | {story.url}
 
         def consider(candidates: tuple[Story, ...], points: int) -> None:
             for other in self._nearest(candidates, story):
-                if other.url != story.url:
+                # itself in another language is not "related"; fact checks have their own list
+                if other.url not in versions and other.meta.factcheck is None:
                     scores[other.url] = scores.get(other.url, 0) + points
                     pool[other.url] = other
 
@@ -44,12 +46,12 @@ class Related:
         if len(stories) <= WINDOW:
             return stories
         # Groups are in the site's order (newest first, then URL), so the story is found
-        # by bisection: `tuple.index` would compare dataclasses one by one (quadratic).
+        # by bisection: `tuple.index` would compare dataclasses one by one (quadratic). A
+        # story not in the group (a translation) lands where its date would be.
         time = self.time
         index = bisect.bisect_left(stories, (-story.meta.date.timestamp(), story.url),
                                    key=lambda s: (-time[s.url], s.url))
-        if index >= len(stories) or stories[index] is not story:
-            index = 0
+        index = min(index, len(stories) - 1)
         start = max(0, min(index - WINDOW // 2, len(stories) - WINDOW))
         return stories[start:start + WINDOW]
 

@@ -15,9 +15,10 @@ from generator import urls
 from generator.model import Site, Story
 from generator.structure.pagination import Listing, paginate
 
-__all__ = ["Route", "RouteKind", "list_routes", "newest", "story_lastmod"]
+__all__ = ["Route", "RouteKind", "history_lastmods", "list_routes", "newest", "story_lastmod"]
 
-RouteKind = Literal["home", "region", "category", "tag", "operator", "archive", "index"]
+RouteKind = Literal["home", "region", "category", "tag", "operator", "archive", "index",
+                   "factchecks"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +34,20 @@ class Route:
 def story_lastmod(story: Story) -> datetime:
     """When a story last changed, as its author says: `updated`, else its `date`."""
     return story.meta.updated or story.meta.date
+
+
+def history_lastmods(site: Site) -> dict[str, datetime]:
+    """URL → when git last saw its file change, where the front matter does not say.
+
+    A story with `updated:` keeps it; one without takes its last commit (never before its
+    `date`: a scheduled story committed early changes at its date). A static page, which has
+    no dates of its own, takes its last commit.
+    """
+    found = {story.url: max(story.meta.date, story.history.last)
+             for story in site.every_story()
+             if story.history is not None and story.meta.updated is None}
+    found |= {page.url: page.history.last for page in site.pages if page.history is not None}
+    return found
 
 
 def newest(stories: Iterable[Story]) -> datetime | None:
@@ -74,6 +89,8 @@ def list_routes(site: Site) -> tuple[Route, ...]:
         for (y, m), month_stories in sorted(site.by_month.items()):
             if y == year:
                 routes += _paged(site, "archive", month_stories, urls.archive_month(y, m))
+    if site.factchecks:
+        routes += _paged(site, "factchecks", site.factchecks, urls.factchecks())
     return tuple(routes)
 
 
