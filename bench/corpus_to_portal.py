@@ -14,7 +14,8 @@ every story with its front matter mapped to those ids:
 - `image:` names a file that does not exist: dropped, or with `--image`, pointed at one
   small shared `foto.jpg` written into each year folder (with `image_alt:`).
 
-`--equal-work` adds `feeds.lists: false` and `cards.enabled: false` to site.yaml: then
+`--equal-work` adds `feeds.lists: false`, `cards.enabled: false` and `search.enabled:
+false` to site.yaml: then
 kabar makes what Hugo and Pelican make in the benchmark (plus its archive and author pages).
 
 Self-contained (standard library; Pillow only for `--image`). Deterministic: the same
@@ -75,7 +76,8 @@ def scan(stories: list[Path]) -> tuple[dict[str, list[str]], list[str], list[str
 
 #: What the peers do not make (see ../shared/bench/README.md): kabar with these off does
 #: the same work as Hugo and Pelican, for a fair comparison.
-EQUAL_WORK = ["feeds:", "  lists: false", "cards:", "  enabled: false"]
+EQUAL_WORK = ["feeds:", "  lists: false", "cards:", "  enabled: false", "search:",
+              "  enabled: false"]
 
 
 def site_yaml(tree: dict[str, list[str]], categories: list[str], authors: list[str],

@@ -1,4 +1,5 @@
-"""`feeds.lists: false` and `cards.enabled: false`: a leaner site with nothing dangling."""
+"""`feeds.lists: false`, `cards.enabled: false` and `search.enabled: false`: a leaner site
+with nothing dangling."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
 
 LEAN = MINIMAL_SITE_YAML.replace("per_page: 2\n", "per_page: 2\nfeeds:\n  lists: false\n"
-                                 "cards:\n  enabled: false\n")
+                                 "cards:\n  enabled: false\nsearch:\n  enabled: false\n")
 
 
 @pytest.fixture
@@ -51,3 +52,20 @@ def test_no_share_cards_and_pages_share_the_photo_or_the_logo(lean: dict[str, by
     assert '<meta name="twitter:card" content="summary">' in photo  # 4x3 px: not a large card
     plain = lean["berita/2024/tanpa-foto/index.html"].decode()
     assert '<meta property="og:image" content="https://uji.example.go.id/logo.png">' in plain
+
+
+def test_no_search_index_page_box_or_search_action(lean: dict[str, bytes]) -> None:
+    assert not [p for p in lean if p.startswith(("pagefind/", "cari/"))]
+    for path, data in lean.items():
+        if path.endswith(".html"):
+            assert b'role="search"' not in data and b"/cari/" not in data, path
+    assert b"SearchAction" not in lean["index.html"]
+
+
+def test_search_is_on_by_default(make_site: SiteMaker) -> None:
+    """The switch's other side: the same site with search on has all three."""
+    root = make_site({"content/stories/2024/a.md": story_text("Cerita Satu")})
+    built = outputs(build_site(root))
+    assert "cari/index.html" in built and "pagefind/pagefind.js" in built
+    assert b'role="search"' in built["berita/2024/cerita-satu/index.html"]
+    assert b"SearchAction" in built["index.html"]

@@ -124,6 +124,14 @@ class CardsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SearchConfig:
+    """Full-text search: the Pagefind index under /pagefind/ and the /cari/ page."""
+
+    enabled: bool = doc("Index the stories and publish /cari/ with a search box on every page; "
+                        "false: no index, no /cari/, no search box.", default=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LimitsConfig:
     """Size limits that keep one file from stalling or bloating a build."""
 
@@ -197,6 +205,8 @@ class SiteConfig:
     feeds: FeedsConfig = doc("RSS and Atom feeds.", default_factory=FeedsConfig)  # noqa: RUF009
     cards: CardsConfig = doc("Share cards for social media.",  # noqa: RUF009
                              default_factory=CardsConfig)
+    search: SearchConfig = doc("Full-text search.",  # noqa: RUF009
+                               default_factory=SearchConfig)
     theme: str = doc("Folder name under themes/ (falls back to the built-in 'default').",
                      default="default")
     limits: LimitsConfig = doc("Size limits per story and image.",  # noqa: RUF009

@@ -67,6 +67,8 @@ def search_index(site: Site, pages: Sequence[Output]) -> list[Output]:
     # site.stories: the site language only; site.translations are not indexed (see above).
     # Public: published, its time has come (a scheduled story in a --drafts preview is
     # not), not expired (those are in site.unlisted anyway).
+    if not site.config.search.enabled:
+        return []
     wanted = {urls.output_path(s.url) for s in site.stories if s.meta.public(site.build_time)}
     html = {o.path: o.data for o in pages if o.path in wanted}
     documents = [(s.url, html[path]) for s in site.stories

@@ -69,7 +69,8 @@ class PageMaker:
         yield from self.taxonomies()
         yield from self.archives()
         yield from self.factchecks()
-        yield self.search
+        if self.site.config.search.enabled:
+            yield self.search
         for page in self.site.pages:
             yield partial(self.spec, "page.html", "page", page.title, page.url,
                           page.summary or describe(page.body.first_paragraph),

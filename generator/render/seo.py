@@ -207,12 +207,12 @@ def organisation(site: SiteView) -> dict[str, Any]:
 def website(site: SiteView) -> dict[str, Any]:
     """The portal, with the search box search engines may show under it."""
     node = _website_ref(site)
-    node.update({"inLanguage": site.language, "publisher": {"@id": _id(site, "organisasi")},
-                 "potentialAction": {
-                     "@type": "SearchAction",
-                     "target": urls.absolute(site.base_url, urls.search())
-                     + "?q={search_term_string}",
-                     "query-input": "required name=search_term_string"}})
+    node.update({"inLanguage": site.language, "publisher": {"@id": _id(site, "organisasi")}})
+    if site.search:
+        node["potentialAction"] = {
+            "@type": "SearchAction",
+            "target": urls.absolute(site.base_url, urls.search()) + "?q={search_term_string}",
+            "query-input": "required name=search_term_string"}
     if site.tagline:
         node["description"] = site.tagline
     return node

@@ -85,6 +85,7 @@ class SiteView:
     social: tuple[Link, ...]
     nav: tuple[Link, ...]
     top_regions: tuple[RegionRef, ...]
+    search: bool  # the portal has /cari/ (search.enabled)
     extra: Mapping[str, Any]
 
 
@@ -290,7 +291,7 @@ class Views:
             social=social, nav=nav,
             top_regions=tuple(self.region_ref(r) for r in self.site.regions.values()
                               if r.parent is None),
-            extra=config.extra)
+            search=config.search.enabled, extra=config.extra)
 
     def story(self, story: Story) -> StoryView:
         cached = self._stories.get(story.url)
