@@ -18,10 +18,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator.content.sanitize import ENGINE as SANITISER
-
-
 from generator import invisible
+from generator.content.sanitize import ENGINE as SANITISER
 from generator.content.sanitize import sanitise
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.urls import slugify
