@@ -20,7 +20,7 @@ from pathlib import Path
 
 from generator import urls
 from generator.config import load_config
-from generator.content import discover, load_content
+from generator.content import Memo, discover, load_content
 from generator.content.history import read_history
 from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
@@ -114,15 +114,17 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     outputs += share_images(site, root, root / CACHE).outputs  # kartu.jpg, *-480.webp
     outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
     outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, _sources(site), diags)
+    _check_collisions(outputs, lambda: _sources(site), diags)
     _stop_if_failed(diags, options)
     outputs.sort(key=lambda o: o.path)
     return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
                        seconds=time.perf_counter() - started)
 
 
-def load_site(root: Path, options: BuildOptions, diags: Diagnostics) -> Site:
-    """Stages 1-3: the site as data, nothing rendered (`build`, and `kabar report`)."""
+def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
+              memo: Memo | None = None) -> Site:
+    """Stages 1-3: the site as data, nothing rendered (`build`, `kabar report`, and
+    `kabar serve` with its `memo` of what each content file gave last time)."""
     # 1. Configuration
     config = load_config(root, diags)
     _stop_if_failed(diags, options)
@@ -137,7 +139,7 @@ def load_site(root: Path, options: BuildOptions, diags: Diagnostics) -> Site:
     history = read_history(root, config, diags)  # one `git log` pass; empty without git
     content = load_content(root, config, tree, diags, include_drafts=options.drafts,
                            now=build_time, history=history, cache_dir=root / CACHE,
-                           workers=options.jobs)
+                           workers=options.jobs, memo=memo)
     _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))
@@ -187,16 +189,19 @@ def _url_key(path: str) -> str:
     return _nfc(_nfc(path).casefold())
 
 
-def _check_collisions(outputs: list[Output], sources: dict[str, list[str]],
+def _check_collisions(outputs: list[Output], owners: Callable[[], dict[str, list[str]]],
                       diags: Diagnostics) -> None:
     """Two outputs for one path (content/static/index.html vs the home page), or for two
-    paths that differ only by case or Unicode normalisation (Foto.png vs foto.png)."""
+    paths that differ only by case or Unicode normalisation (Foto.png vs foto.png).
+    `owners` (output path → its content files) is asked only when there is one."""
     seen: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
     for output in outputs:
         key = _url_key(output.path)
         if key not in seen:
             seen[key] = output.path
             continue
+        sources = sources or owners()
         other = seen[key]
         made = f"berkas buatan kabar /{output.path}"
         if other == output.path:

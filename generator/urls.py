@@ -199,6 +199,9 @@ def content_file(story_url: str, name: str) -> str:
 
 def output_path(url: str) -> str:
     """The file under output/ that serves `url`: pretty URLs become `…/index.html`."""
+    if url.endswith("/") and url.startswith("/") and "//" not in url and "/." not in url \
+            and "\\" not in url:
+        return url[1:] + "index.html"  # a plain pretty URL: what the rest would make of it
     if not url.startswith("/") or "\\" in url:
         raise ValueError(f"not a site-relative URL: {url!r}")
     path = posixpath.normpath(url.lstrip("/")) if url != "/" else ""

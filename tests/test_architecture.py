@@ -28,6 +28,9 @@ ALLOWED: dict[str, set[str]] = {
     "writer": {"model"},
     "build": {"config", "config.schema", "content", "diagnostics", "model", "urls",
               "structure", "render", "publish"},
+    # kabar serve's builds: build.py's stages, each file made when a request asks for it.
+    "preview": {"build", "config", "config.schema", "content", "diagnostics", "model", "urls",
+                "structure", "render", "publish"},
     "scaffold": {"build", "config", "config.schema", "diagnostics", "urls"},
     # kabar ping: reads the built manifest (publish.indexnow's format), posts to IndexNow.
     "ping": {"", "config", "config.schema", "diagnostics", "urls", "publish"},
@@ -35,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "audit": {"config", "config.schema", "diagnostics", "urls"},
     "progress": set(),
     # Layer 6, beside cli: the dev server. Only cli imports it.
-    "dev": {"build", "diagnostics", "model", "urls", "config", "config.schema"},
+    "dev": {"build", "preview", "diagnostics", "model", "urls", "config", "config.schema"},
     # kabar report: loads the site (build.load_site), dates in Indonesian (render.dates).
     "report": {"build", "model", "urls", "render", "diagnostics", "config", "config.schema"},
     "cli": {"", "build", "writer", "scaffold", "ping", "audit", "report", "diagnostics",

@@ -27,6 +27,7 @@ from generator.dev.server import DevServer
 from generator.dev.state import LiveSite
 from generator.dev.watch import Debouncer, Watcher, relevant
 from generator.diagnostics import Diagnostic
+from generator.preview import Preview
 
 STORY = "content/stories/2024/a.md"
 STORY_URL = "/berita/2024/posyandu-baru/"
@@ -69,6 +70,12 @@ class Served:
                 data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         return int(head.split(b" ", 2)[1]), body
+
+    def site(self) -> Preview:
+        """The build being served."""
+        site = self.live.snapshot.site
+        assert site is not None
+        return site
 
     def stop(self) -> None:
         self.live.close()
@@ -172,7 +179,15 @@ def test_traversal_is_refused_without_touching_the_file_system(served: Served) -
     assert [(line, status) for line, status, _ in results] == TRAVERSALS
     for _line, _status, body in results:
         assert b"root:" not in body and b"title:" not in body and b"PATH=" not in body
-    assert _OPENED == []  # request threads opened no file and listed no folder
+    # Request threads render pages when asked (generator/preview.py): they may open the
+    # theme's templates (and a lazily imported Python module), list no folder and open
+    # nothing else: nothing a request path named.
+    themes = (str(REPO / "themes") + "/", str(served.root / "themes") + "/")
+    strays = [o for o in _OPENED if not (
+        o.startswith("open '") and o.endswith((".html'", ".pyc'"))
+        and ((o[6:].startswith(themes) and "/templates/" in o) or o.endswith(".pyc'")))]
+    assert strays == []
+    assert any(o.endswith("/templates/404.html'") for o in _OPENED)  # the 404s were rendered
 
 
 def test_content_types(served: Served) -> None:
@@ -190,10 +205,12 @@ def test_content_types(served: Served) -> None:
     }
     got = {path: served.get(path)[1]["content-type"] for path in expected}
     assert got == expected
-    css = next(p for p in served.live.snapshot.files if p.endswith(".css"))
+    site = served.site()
+    css = next(p for p in site.known_paths() if p.endswith(".css"))
     status, headers, body = served.get("/" + css)
     assert (status, headers["content-type"]) == (200, "text/css; charset=utf-8")
-    assert body == served.live.snapshot.files[css]  # only HTML is touched
+    assert body == site.get(css)  # only HTML is touched
+    assert body == (site.pages.static[css]).read_bytes()
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["cache-control"] == "no-store"
 
@@ -211,7 +228,8 @@ def test_content_type_table(name: str, ctype: str) -> None:
 def test_404_page_has_status_404(served: Served) -> None:
     status, _, body = served.get("/berita/2099/tidak-ada/")
     assert status == 404
-    page = served.live.snapshot.files["404.html"]
+    page = served.site().get("404.html")
+    assert page is not None
     assert body == pages.inject(page, served.live.snapshot.build)
     assert b"<title>Halaman tidak ditemukan | Kabar Uji</title>" in body
     assert served.get("/__kabar/tidak-ada")[0] == 404
@@ -219,11 +237,11 @@ def test_404_page_has_status_404(served: Served) -> None:
 
 
 def test_pretty_urls_and_redirect(served: Served) -> None:
-    files = served.live.snapshot.files
+    page = served.site().get("berita/2024/posyandu-baru/index.html")
+    assert page is not None
     status, _, body = served.get(STORY_URL)
     assert status == 200
-    assert body == pages.inject(files["berita/2024/posyandu-baru/index.html"],
-                                served.live.snapshot.build)
+    assert body == pages.inject(page, served.live.snapshot.build)
     assert served.get(STORY_URL + "index.html")[2] == body
     status, headers, _ = served.get("/berita/2024/posyandu-baru?x=1")
     assert (status, headers["location"]) == (301, STORY_URL + "?x=1")
@@ -281,12 +299,12 @@ def _break_title(root: Path) -> None:
 
 
 def test_failed_rebuild_keeps_the_last_good_build_and_shows_the_overlay(served: Served) -> None:
-    good = dict(served.live.snapshot.files)
+    good = served.site()
     good_build = served.live.snapshot.build
     _break_title(served.root)
     served.rebuild()
     snap = served.live.snapshot
-    assert dict(snap.files) == good and snap.build == good_build and not snap.ok
+    assert snap.site is good and snap.build == good_build and not snap.ok
     assert [d.format() for d in snap.problems] == [
         f"{STORY}:2:8: error: YAML tidak valid: tanda kutip tidak ditutup\n"
         "  hint: tambahkan tanda kutip penutup di akhir nilai ini, misalnya "
@@ -363,7 +381,9 @@ def test_a_story_deleted_mid_build_gives_a_diagnostic_then_the_next_build_heals(
     monkeypatch.setattr(generator.build, "discover", real_discover)
     served.rebuild()
     snap = served.live.snapshot
-    assert snap.ok and "berita/2024/cerita-tinjau/index.html" not in snap.files
+    assert snap.ok and snap.site is not None
+    assert not snap.site.has("berita/2024/cerita-tinjau/index.html")
+    assert served.get("/berita/2024/cerita-tinjau/")[0] == 404
 
 
 @pytest.mark.parametrize("half", [
@@ -394,7 +414,7 @@ def test_a_bug_in_kabar_is_shown_and_the_server_keeps_going(
     def broken(*_args: object) -> None:
         raise RuntimeError("contoh")
 
-    monkeypatch.setattr("generator.dev.build", broken)
+    monkeypatch.setattr(served.rebuild, "preview", broken)
     served.rebuild()
     assert [d.format() for d in served.live.snapshot.problems] == [
         "kabar: error: kesalahan di kabar: RuntimeError: contoh\n"

@@ -6,13 +6,16 @@ files are collected before the caller decides to stop.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+import time
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from generator import invisible, urls
 from generator.config import walk_regions
@@ -24,7 +27,7 @@ from generator.content.discover import STATIC, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolver, Unresolved
 from generator.content.metadata import CheckedStory, check_page, check_story
-from generator.diagnostics import Diagnostics
+from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model import (
     Asset,
     FileHistory,
@@ -36,7 +39,7 @@ from generator.model import (
     StoryMeta,
 )
 
-__all__ = ["Content", "discover", "load_content"]
+__all__ = ["Content", "Memo", "discover", "load_content"]
 
 _NO_HISTORY: Mapping[str, FileHistory] = MappingProxyType({})
 
@@ -82,10 +85,60 @@ class _Parsed:
     body_line: int
 
 
+#: What checking one file gives: (parsed, checked front matter, …), or None when it failed.
+_Checked = Any
+
+#: A file whose last change is closer than this to the moment it was looked at is read
+#: again on the next rebuild, whatever its stat says (git's "racy" rule): two saves inside
+#: one tick of the file system's clock can leave size, mtime and ctime all the same.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One file as the memo remembers it."""
+
+    signature: tuple[int, int, int, int]  # inode, size, mtime, ctime when last looked at
+    trusted: bool  # the signature alone may say "unchanged" (see RACY_NS)
+    digest: bytes  # blake2b of the bytes that were checked: the key of `result`
+    result: _Checked
+    problems: tuple[Diagnostic, ...]  # what checking the file reported, replayed on reuse
+
+
+@dataclass(slots=True)
+class _Files:
+    old: dict[tuple[str, bool], _Entry]
+    kept: dict[tuple[str, bool], _Entry]
+
+
+class Memo:
+    """What the content stage learnt about each file, kept by `kabar serve` between rebuilds.
+
+    A story or page whose bytes are the same as last time (same blake2b digest) reuses its
+    read, front-matter check and diagnostics; its body is reused when its text, URL and the
+    answers to its links are the same (content/bodies.py). A file whose inode, size, mtime
+    and ctime are unchanged since a look taken well after its last change is not read
+    again at all. Everything across files (addresses, translations, collisions, links) is
+    worked out afresh on every call; a different site.yaml starts the memo over. Entries
+    of files no longer seen are dropped. `kabar build` never uses one.
+    """
+
+    def __init__(self) -> None:
+        self.config: SiteConfig | None = None
+        self.files: dict[tuple[str, bool], _Entry] = {}
+        self.bodies: dict[tuple[str, str], Any] = {}
+
+    def files_for(self, config: SiteConfig) -> _Files:
+        if config != self.config:
+            self.config, self.files, self.bodies = config, {}, {}
+        return _Files(self.files, {})
+
+
 def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagnostics, *,
                  include_drafts: bool, now: datetime,
                  history: Mapping[str, FileHistory] = _NO_HISTORY,
-                 cache_dir: Path | None = None, workers: int | None = None) -> Content:
+                 cache_dir: Path | None = None, workers: int | None = None,
+                 memo: Memo | None = None) -> Content:
     """Validate every story and page, then render the ones this build publishes.
 
     `now` is the build time: a story dated after it is scheduled (built only with
@@ -94,34 +147,51 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     without `updated:` takes its last commit as `updated` when it was changed after `date`.
     Bodies come from `cache_dir` when their text and links are unchanged; the others are
     rendered in `workers` processes (None: as many as CPUs when there are many, 1: here).
+    `memo` (kabar serve only) keeps each file's check and body for the next call: see Memo.
     """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
-    for path, is_factcheck in [*((p, False) for p in tree.stories),
-                               *((p, True) for p in tree.factchecks)]:
-        parsed, doc, lines = _read(root, path, diags, max_bytes)
+    files = memo.files_for(config) if memo is not None else None
+
+    def check_one(path: str, factcheck: bool, data: bytes, found: Diagnostics) -> _Checked:
+        parsed, doc, lines = _parse(path, data, found)
         if parsed is None or doc is None:
-            continue
-        meta = check_story(doc, path, 1, config, zone, region_ids, diags, lines,
-                           factcheck=is_factcheck)
+            return None
+        meta = check_story(doc, path, 1, config, zone, region_ids, found, lines,
+                           factcheck=factcheck)
         if meta is not None and len(meta.tags) > config.limits.tags:
-            _Where(doc, lines).report(diags, path, "tags", f"terlalu banyak tag "
+            _Where(doc, lines).report(found, path, "tags", f"terlalu banyak tag "
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
                                       "pilih beberapa tag yang paling penting")
-        elif meta is not None:
-            # Only the front matter's lines: its keys are all a later message points at.
-            checked.append((parsed, meta, _Where(doc, lines[:parsed.body_line])))
+            return None
+        if meta is None:
+            return None
+        # Only the front matter's lines: its keys are all a later message points at.
+        return parsed, meta, _Where(doc, lines[:parsed.body_line])
+
+    def check_page_file(path: str, _factcheck: bool, data: bytes, found: Diagnostics,
+                        ) -> _Checked:
+        parsed, doc, lines = _parse(path, data, found)
+        if parsed is None or doc is None:
+            return None
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        result = check_page(doc, path, 1, found, lines, stem)
+        return None if result is None else (parsed, *result)
+
+    for path, is_factcheck in [*((p, False) for p in tree.stories),
+                               *((p, True) for p in tree.factchecks)]:
+        story = _checked(root, path, is_factcheck, max_bytes, diags, check_one, files)
+        if story is not None:
+            checked.append(story)
     page_meta = []
     for path in tree.pages:
-        parsed, doc, lines = _read(root, path, diags, max_bytes)
-        if parsed is None or doc is None:
-            continue
-        stem = posixpath.splitext(posixpath.basename(path))[0]
-        result = check_page(doc, path, 1, diags, lines, stem)
-        if result is not None:
-            page_meta.append((parsed, *result))
+        page = _checked(root, path, False, max_bytes, diags, check_page_file, files)
+        if page is not None:
+            page_meta.append(page)
+    if memo is not None and files is not None:
+        memo.files = files.kept
 
     _note_schedule(checked, now, zone, diags)
     _check_translations(checked, diags)
@@ -142,7 +212,8 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                   unpublished=unpublished, max_image_mb=config.limits.image_mb)
     jobs = [Job(p.path, story_urls[p.path], p.body) for p, _, _ in published]
     jobs += [Job(p.path, page_urls[p.path], p.body) for p, _, _ in page_meta]
-    rendered = render_all(jobs, links, cache_dir, workers)
+    rendered = render_all(jobs, links, cache_dir, workers,
+                          memo=memo.bodies if memo is not None else None)
     stories = []
     for (parsed, meta, where), done in zip(published, rendered[:len(published)], strict=True):
         url = story_urls[parsed.path]
@@ -201,16 +272,41 @@ def _why_unpublished(meta: CheckedStory, zone: tzinfo) -> str:
     return "status bukan published"
 
 
-def _read(root: Path, path: str, diags: Diagnostics, max_bytes: int,
-          ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
-    size = (root / path).stat().st_size
-    if size > max_bytes:
-        diags.error(path, 0, f"berkas terlalu besar ({size // 1024} KB; paling besar "
+def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diagnostics,
+             check: Callable[[str, bool, bytes, Diagnostics], _Checked],
+             files: _Files | None) -> Any:
+    """One file read and checked, or its result from the memo when its bytes are the same."""
+    stat = (root / path).stat()
+    if stat.st_size > max_bytes:
+        diags.error(path, 0, f"berkas terlalu besar ({stat.st_size // 1024} KB; paling besar "
                     f"{max_bytes // 1024} KB)",
                     hint="pecah menjadi beberapa cerita, atau naikkan limits.story_kb di "
                     "site.yaml")
-        return None, None, []
-    data = (root / path).read_bytes()
+        return None
+    if files is None:
+        return check(path, factcheck, (root / path).read_bytes(), diags)
+    key = (path, factcheck)
+    entry = files.old.get(key)
+    signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    if entry is None or not entry.trusted or entry.signature != signature:
+        data = (root / path).read_bytes()
+        digest = hashlib.blake2b(data, digest_size=20).digest()
+        if entry is None or entry.digest != digest:
+            found = Diagnostics()
+            entry = _Entry(signature, True, digest, check(path, factcheck, data, found),
+                           tuple(found))
+        # A signature taken within RACY_NS of the file's last change may stay the same
+        # through a second save in the same clock tick: read such a file again next time.
+        trusted = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > RACY_NS
+        entry = _Entry(signature, trusted, entry.digest, entry.result, entry.problems)
+    files.kept[key] = entry
+    for problem in entry.problems:  # what checking it said, said again
+        diags.add(problem)
+    return entry.result
+
+
+def _parse(path: str, data: bytes, diags: Diagnostics,
+           ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -264,6 +360,8 @@ def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
 
 
 def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:
+    if not problems:
+        return
     lines = parsed.body.split("\n")
     for problem in problems:
         source = lines[problem.line - 1] if problem.line <= len(lines) else ""

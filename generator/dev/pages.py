@@ -144,6 +144,13 @@ def overlay(problems: Iterable[Diagnostic], *, has_build: bool = True, cap: int 
             f"pulih sendiri.</p><ol>{''.join(items)}</ol></div>\n")
 
 
+def failed_page() -> bytes:
+    """What a page whose template failed shows under the overlay that says why."""
+    return (b'<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'
+            b"<title>Halaman gagal dirender</title>\n</head>\n<body>\n</body>\n</html>\n"
+            )
+
+
 def error_page(problems: Iterable[Diagnostic], build: str) -> bytes:
     """What every page shows while no build has ever succeeded."""
     page = ('<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'

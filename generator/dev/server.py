@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.dev import pages
 from generator.dev.state import LiveSite
+from generator.preview import PageFailed
 
 #: Seconds between keep-alive comments on an idle event stream (finds closed tabs).
 HEARTBEAT = 15.0
@@ -93,21 +94,28 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, _TEXT, b"permintaan ditolak: alamat tidak sah\n", send_body)
             return
         snap = self.server.live.snapshot
-        if not snap.has_build:
+        site = snap.site
+        if site is None:
             self._send(503, _HTML, pages.error_page(snap.problems, snap.build), send_body)
             return
-        status, data = 200, snap.files.get(key)
-        if data is None:
-            if f"{key}/index.html" in snap.files:  # /berita → /berita/
-                query = self.path[len(path):].split("#", 1)[0]
-                self._redirect(path + "/" + query)
-                return
-            status, key = 404, pages.NOT_FOUND
-            data = snap.files.get(key, _FALLBACK_404)
+        problems = snap.problems
+        try:
+            status, data = 200, site.get(key)
+            if data is None:
+                if site.has(f"{key}/index.html"):  # /berita → /berita/
+                    query = self.path[len(path):].split("#", 1)[0]
+                    self._redirect(path + "/" + query)
+                    return
+                status, key = 404, pages.NOT_FOUND
+                data = site.get(key) if site.has(key) else _FALLBACK_404
+        except PageFailed as exc:  # its template failed: say where, over an empty page
+            status, key, problems = 500, "index.html", (*exc.problems, *problems)
+            data = pages.failed_page()
+        assert data is not None
         ctype = pages.content_type(key)
         if ctype == _HTML:
             data = pages.inject(data, snap.build,
-                                pages.overlay(snap.problems) if snap.problems else "")
+                                pages.overlay(problems) if problems else "")
         self._send(status, ctype, data, send_body)
 
     def _internal(self, path: str, send_body: bool) -> None:

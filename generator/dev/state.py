@@ -1,28 +1,26 @@
 """What the dev server serves right now: the last good build and, if any, why the latest failed.
 
 Written by the rebuild thread, read by every request thread; a Snapshot is immutable, so
-a request sees one consistent build even while the next one is being swapped in.
+a request sees one consistent build even while the next one is being swapped in. A build
+is a `generator.preview.Preview`: its files are made when a request asks for them.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from generator.diagnostics import Diagnostic
-
-_EMPTY: Mapping[str, bytes] = MappingProxyType({})
+from generator.preview import Preview
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """One consistent view of the site for one request."""
 
-    files: Mapping[str, bytes]  # output path → bytes of the last good build ({} before one)
-    build: str  # names `files`: a page reloads when the build it came from is replaced
+    site: Preview | None  # the last good build (None before one)
+    build: str  # names `site`: a page reloads when the build it came from is replaced
     problems: tuple[Diagnostic, ...]  # why the latest build failed; () when it succeeded
     version: int  # bumps whenever `build` or `problems` change (what /__kabar/events waits on)
 
@@ -32,7 +30,7 @@ class Snapshot:
 
     @property
     def has_build(self) -> bool:
-        return bool(self.files)
+        return self.site is not None
 
 
 class LiveSite:
@@ -45,7 +43,7 @@ class LiveSite:
         self._count = 0
         self._cond = threading.Condition()
         self._closed = False
-        self._snapshot = Snapshot(_EMPTY, self._name(), (), 0)
+        self._snapshot = Snapshot(None, self._name(), (), 0)
 
     def _name(self) -> str:
         return f"{self._token}-{self._count}"
@@ -58,17 +56,17 @@ class LiveSite:
     def closed(self) -> bool:
         return self._closed
 
-    def succeeded(self, files: Mapping[str, bytes]) -> bool:
-        """Serve a new build; True when its files differ from the previous good build."""
+    def succeeded(self, site: Preview) -> bool:
+        """Serve a new build; True when its inputs differ from the previous good build's
+        (`Preview.key`). An unchanged one keeps the previous build, and its rendered pages."""
         with self._cond:
             old = self._snapshot
-            changed = dict(old.files) != dict(files)
+            changed = old.site is None or old.site.key != site.key
             if not changed and old.ok:
                 return False
             if changed:
                 self._count += 1
-            self._publish(MappingProxyType(dict(files)) if changed else old.files,
-                          self._name(), ())
+            self._publish(site if changed else old.site, self._name(), ())
             return changed
 
     def failed(self, problems: tuple[Diagnostic, ...]) -> None:
@@ -76,11 +74,11 @@ class LiveSite:
         with self._cond:
             old = self._snapshot
             if problems != old.problems:
-                self._publish(old.files, old.build, problems)
+                self._publish(old.site, old.build, problems)
 
-    def _publish(self, files: Mapping[str, bytes], build: str,
+    def _publish(self, site: Preview | None, build: str,
                  problems: tuple[Diagnostic, ...]) -> None:
-        self._snapshot = Snapshot(files, build, problems, self._snapshot.version + 1)
+        self._snapshot = Snapshot(site, build, problems, self._snapshot.version + 1)
         self._cond.notify_all()
 
     def wait(self, version: int, timeout: float) -> Snapshot | None:

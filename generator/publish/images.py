@@ -45,13 +45,24 @@ class ImageBatch:
 def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     """A share card for every story (unless `cards.enabled` is false), and the smaller WebP
     copies of every story image."""
+    return _planned(site, root, cache_dir).run()
+
+
+def image_makers(site: Site, root: Path, cache_dir: Path) -> dict[str, Callable[[], bytes]]:
+    """What `share_images` makes, one file at a time (kabar serve): output path → a
+    function returning its bytes, from the cache or drawn (and cached) when called."""
+    return {job.path: functools.partial(_one, job)
+            for job in _planned(site, root, cache_dir).jobs}
+
+
+def _planned(site: Site, root: Path, cache_dir: Path) -> _Plan:
     plan = _Plan(root, cache_dir)
     for story in site.every_story() if site.config.cards.enabled else ():
         plan.card(site, story)
     images = {s.meta.image.url: s.meta.image for s in site.every_story() if s.meta.image}
     for url in sorted(images):
         plan.variants(images[url])
-    return plan.run()
+    return plan
 
 
 def region_label(site: Site, region_id: str, language: str = "") -> str:
@@ -144,6 +155,11 @@ class _Plan:
                         for job, data in zip(self.jobs, found, strict=True))
         return ImageBatch(outputs=outputs, rendered=len(missing),
                           cached=len(self.jobs) - len(missing))
+
+
+def _one(job: _Job) -> bytes:
+    data = job.cache.get(job.key)
+    return data if data is not None else _draw(job)
 
 
 def _draw(job: _Job) -> bytes:

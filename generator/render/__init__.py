@@ -12,11 +12,11 @@ from generator.diagnostics import Diagnostics
 from generator.model import Output, Site
 from generator.render import templates, workers
 from generator.render.dates import DateFormatter
-from generator.render.pages import PageMaker
+from generator.render.pages import PageMaker, PageSpec
 from generator.render.theme import static_files, theme_chain
 from generator.render.views import Views
 
-__all__ = ["render_pages"]
+__all__ = ["Pages", "render_pages"]
 
 #: Stop rendering after this many template errors: one bad template fails every page.
 MAX_TEMPLATE_ERRORS = 20
@@ -24,6 +24,58 @@ MAX_TEMPLATE_ERRORS = 20
 
 #: Called as progress(stage, done, total) while pages render.
 Progress = Callable[[str, int, int], None]
+
+
+class Pages:
+    """The pages of one Site, each rendered when asked for (`kabar serve`), or all of them.
+
+    Planning is cheap: the theme, its compiled templates and every page's URL with the
+    function that builds its spec. `render(path)` makes one page's bytes, the same bytes
+    `render_pages` writes for it, whatever order pages are asked in.
+    """
+
+    def __init__(self, site: Site, root: Path, diags: Diagnostics, *,
+                 cache_dir: Path | None = None) -> None:
+        self.site, self.root = site, root
+        self.chain = chain = theme_chain(root, site.config.theme, diags)
+        self.ok = bool(chain)
+        self.statics = static_files(chain) if chain else []
+        asset_urls = {f.name: urls.asset(f.fingerprinted) for f in self.statics}
+
+        def asset_url(name: str) -> str:
+            if name not in asset_urls:
+                raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
+            return asset_urls[name]
+
+        zone = zoneinfo.ZoneInfo(site.config.timezone)
+        dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
+        self.env = templates.make_environment(chain, dates, site.config.language, asset_url,
+                                              cache_dir)
+        self.views = Views(site, dates[site.config.language])
+        #: Theme static files: output path → the file (fingerprinted names).
+        self.static: dict[str, Path] = {
+            urls.output_path(asset_urls[f.name]): f.path for f in self.statics}
+        #: Every page in plan order: output path and the function that builds its spec
+        #: (two pages may claim one path: build.py reports that collision).
+        self.planned: list[tuple[str, Callable[[], PageSpec]]] = [
+            (urls.output_path(url), make)
+            for url, make in PageMaker(site, self.views).plan()] if chain else []
+        #: The same, by output path.
+        self.plan: dict[str, Callable[[], PageSpec]] = dict(self.planned)
+
+    def render(self, path: str, problems: Diagnostics) -> bytes | None:
+        """The page at output `path` (a key of `plan`); None when its template failed."""
+        return self.render_spec(self.plan[path], problems)
+
+    def render_spec(self, make: Callable[[], PageSpec], problems: Diagnostics) -> bytes | None:
+        spec = make()
+        # `site` (its navigation) and `t` speak the page's language: a translation's page
+        # is in the translation's language throughout.
+        lang = spec.page.lang
+        html = templates.render(self.env, spec.template, {
+            "site": self.views.site_view(lang), "t": self.views.t_for(lang),
+            "page": spec.page, **spec.context}, self.root, problems)
+        return None if html is None else html.encode("utf-8")
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
@@ -34,38 +86,19 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     Compiled templates are kept in `cache_dir` between builds. With `jobs` > 1 pages are
     rendered in that many forked workers (more memory; see render/workers.py).
     """
-    chain = theme_chain(root, site.config.theme, diags)
-    if not chain:
+    pages = Pages(site, root, diags, cache_dir=cache_dir)
+    if not pages.ok:
         return []
-    statics = static_files(chain)
-    asset_urls = {f.name: urls.asset(f.fingerprinted) for f in statics}
-
-    def asset_url(name: str) -> str:
-        if name not in asset_urls:
-            raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
-        return asset_urls[name]
-
-    zone = zoneinfo.ZoneInfo(site.config.timezone)
-    dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
-    env = templates.make_environment(chain, dates, site.config.language, asset_url, cache_dir)
-    views = Views(site, dates[site.config.language])
-    outputs = [Output(urls.output_path(asset_urls[f.name]), f.path.read_bytes())
-               for f in statics]
-    plan = list(PageMaker(site, views).plan())
+    outputs = [Output(path, file.read_bytes()) for path, file in pages.static.items()]
+    plan = pages.planned
 
     def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
-        spec = plan[number]()
-        # `site` (its navigation) and `t` speak the page's language: a translation's page
-        # is in the translation's language throughout.
-        lang = spec.page.lang
-        html = templates.render(env, spec.template, {"site": views.site_view(lang),
-                                                     "t": views.t_for(lang), "page": spec.page,
-                                                     **spec.context}, root, problems)
-        return spec.page.url, None if html is None else html.encode("utf-8")
+        path, make = plan[number]
+        return path, pages.render_spec(make, problems)
 
     failures = 0
     results = workers.render_all(render, len(plan), jobs)
-    for done, ((url, data), problems) in enumerate(results, start=1):
+    for done, ((path, data), problems) in enumerate(results, start=1):
         if progress is not None:
             progress("halaman", done, len(plan))
         for problem in problems:
@@ -75,5 +108,5 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
-        outputs.append(Output(urls.output_path(url), data))
+        outputs.append(Output(path, data))
     return outputs

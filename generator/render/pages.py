@@ -30,6 +30,9 @@ from generator.render.views import (
 from generator.structure.pagination import Listing, paginate
 from generator.structure.related import Related
 
+#: One page of the plan: its URL, and the function that builds its PageSpec.
+Planned = tuple[str, Callable[[], "PageSpec"]]
+
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
@@ -54,31 +57,34 @@ class PageMaker:
         self.page_links: dict[str, tuple[Link, ...]] = {}  # one per list, by its first URL
 
     def all(self) -> Iterator[PageSpec]:
-        return (make() for make in self.plan())
+        return (make() for _url, make in self.plan())
 
-    def plan(self) -> Iterator[Callable[[], PageSpec]]:
-        """Every page, in order, as a function that builds its PageSpec: listing them is
-        cheap, and each spec (views, SEO head, related stories) is built where the page
-        is rendered, in a worker (render/workers.py), and dropped after."""
+    def plan(self) -> Iterator[Planned]:
+        """Every page, in order, as its URL and a function that builds its PageSpec:
+        listing them is cheap, and each spec (views, SEO head, related stories) is built
+        where the page is rendered (in a worker, render/workers.py, or on request in
+        `kabar serve`), and dropped after. The spec's `page.url` is the planned URL."""
         yield from self.home()
         for story in self.site.every_story():
-            yield partial(self.story, story)
-        yield self.regions_index
+            yield story.url, partial(self.story, story)
+        yield urls.regions_index(), self.regions_index
         for region in self.site.regions.values():
             yield from self.region(region)
         yield from self.taxonomies()
         yield from self.archives()
         yield from self.factchecks()
         if self.site.config.search.enabled:
-            yield self.search
+            yield urls.search(), self.search
         for page in self.site.pages:
-            yield partial(self.spec, "page.html", "page", page.title, page.url,
-                          page.summary or describe(page.body.first_paragraph),
-                          (self.home_crumb, Link(page.title, page.url)),
-                          content=ContentView(title=page.title, body_html=page.body.html,
-                                              toc=page.body.toc))
-        yield partial(self.spec, "404.html", "404", self.t["not_found"], urls.not_found(),
-                      self.t["not_found_text"], (self.home_crumb,), noindex=True)
+            yield page.url, partial(self.spec, "page.html", "page", page.title, page.url,
+                                    page.summary or describe(page.body.first_paragraph),
+                                    (self.home_crumb, Link(page.title, page.url)),
+                                    content=ContentView(title=page.title,
+                                                        body_html=page.body.html,
+                                                        toc=page.body.toc))
+        yield urls.not_found(), partial(self.spec, "404.html", "404", self.t["not_found"],
+                                        urls.not_found(), self.t["not_found_text"],
+                                        (self.home_crumb,), noindex=True)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -167,14 +173,14 @@ class PageMaker:
 
     # -- page kinds -------------------------------------------------------------------
 
-    def home(self) -> Iterator[Callable[[], PageSpec]]:
+    def home(self) -> Iterator[Planned]:
         config = self.site.config
         for listing in self.paged(self.site.stories, urls.home()):
             crumbs = (self.home_crumb,) if listing.number == 1 else (
                 self.home_crumb, Link(self.t["page_n"].replace("{n}", str(listing.number)),
                                       listing.url))
-            yield partial(self.listed, "home.html", "home", config.title,
-                          config.tagline or config.title, crumbs, listing)
+            yield listing.url, partial(self.listed, "home.html", "home", config.title,
+                                       config.tagline or config.title, crumbs, listing)
 
     def story(self, story: Story) -> PageSpec:
         """A story page, in the story's language (a translation's crumbs and UI too)."""
@@ -213,7 +219,7 @@ class PageMaker:
                          story=view, related=others[:4],
                          feeds=self.feed_links(urls.factchecks(), self.t["factchecks"]))
 
-    def factchecks(self) -> Iterator[Callable[[], PageSpec]]:
+    def factchecks(self) -> Iterator[Planned]:
         """`/cek-fakta/`, paginated; only when the portal has fact checks."""
         if not self.site.factchecks:
             return
@@ -223,9 +229,10 @@ class PageMaker:
                                    meaning=self.t[f"verdict_{verdict}"])
                        for verdict, info in VERDICTS.items())
         for listing in self.paged(self.site.factchecks, urls.factchecks()):
-            yield partial(self.listed, "factchecks.html", "factchecks", title,
-                          self.t["factchecks_intro"], crumbs, listing, verdicts=legend,
-                          feeds=self.feed_links(urls.factchecks(), title))
+            yield listing.url, partial(self.listed, "factchecks.html", "factchecks", title,
+                                       self.t["factchecks_intro"], crumbs, listing,
+                                       verdicts=legend,
+                                       feeds=self.feed_links(urls.factchecks(), title))
 
     def region_tree(self) -> tuple[RegionNode, ...]:
         def node(region: Region) -> RegionNode:
@@ -283,7 +290,7 @@ class PageMaker:
                 (str(year), published(stories)) for year, stories in site.by_year.items())),
         )
 
-    def region(self, region: Region) -> Iterator[Callable[[], PageSpec]]:
+    def region(self, region: Region) -> Iterator[Planned]:
         regions = self.site.regions
         label = self.region_label(region)
         parent = regions[region.parent] if region.parent else None
@@ -298,10 +305,11 @@ class PageMaker:
         title = self.t["news_from"].replace("{name}", label)
         description = region.description or self.t["region_intro"].replace("{name}", label)
         for listing in self.paged(self.site.by_region.get(region.id, ()), region.url):
-            yield partial(self.listed, "region.html", "region", title, description, crumbs,
-                          listing, region=view, feeds=self.feed_links(region.url, label))
+            yield listing.url, partial(self.listed, "region.html", "region", title,
+                                       description, crumbs, listing, region=view,
+                                       feeds=self.feed_links(region.url, label))
 
-    def taxonomies(self) -> Iterator[Callable[[], PageSpec]]:
+    def taxonomies(self) -> Iterator[Planned]:
         site, t = self.site, self.t
         categories = [(TermView(kind="category", name=c.name, url=urls.category(c.id),
                                 description=c.description, count=len(site.by_category[c.id]),
@@ -323,14 +331,15 @@ class PageMaker:
                                        ("tags", urls.tags_index(), tags),
                                        ("authors", urls.operators_index(), operators)):
             index_crumb = Link(t[kind], index_url)
-            yield partial(self.spec, "terms.html", "index", t[kind], index_url,
-                          f"{t[kind]} — {site.config.title}", (self.home_crumb, index_crumb),
-                          terms_title=t[kind], terms=tuple(term for term, _ in terms))
+            yield index_url, partial(self.spec, "terms.html", "index", t[kind], index_url,
+                                     f"{t[kind]} — {site.config.title}",
+                                     (self.home_crumb, index_crumb), terms_title=t[kind],
+                                     terms=tuple(term for term, _ in terms))
             for term, stories in terms:
                 yield from self.term_pages(term, stories, (self.home_crumb, index_crumb))
 
     def term_pages(self, term: TermView, stories: tuple[Story, ...],
-                   crumbs: tuple[Link, ...]) -> Iterator[Callable[[], PageSpec]]:
+                   crumbs: tuple[Link, ...]) -> Iterator[Planned]:
         kind = {"operator": "operator"}.get(term.kind, term.kind)
         label = self.t["author" if term.kind == "operator" else term.kind]
         description = term.description or f"{label}: {term.name} — {self.site.config.title}"
@@ -338,10 +347,11 @@ class PageMaker:
             term.kind == "tag" and self.site.config.feeds.tags)
         feeds = self.feed_links(term.url, f"{label} {term.name}") if has_feed else ()
         for listing in self.paged(stories, term.url):
-            yield partial(self.listed, "term.html", kind, term.name, description,
-                          (*crumbs, Link(term.name, term.url)), listing, feeds=feeds, term=term)
+            yield listing.url, partial(self.listed, "term.html", kind, term.name, description,
+                                       (*crumbs, Link(term.name, term.url)), listing,
+                                       feeds=feeds, term=term)
 
-    def archives(self) -> Iterator[Callable[[], PageSpec]]:
+    def archives(self) -> Iterator[Planned]:
         site, t = self.site, self.t
         index_crumb = Link(t["archives"], urls.archives_index())
         years = []
@@ -352,8 +362,9 @@ class PageMaker:
                 for (y, m), items in sorted(site.by_month.items()) if y == year)
             years.append(ArchiveYear(name=str(year), url=urls.archive_year(year),
                                      count=len(stories), months=months))
-        yield partial(self.spec, "archives.html", "index", t["archives"], urls.archives_index(),
-                      t["archives_intro"], (self.home_crumb, index_crumb), years=tuple(years))
+        yield urls.archives_index(), partial(
+            self.spec, "archives.html", "index", t["archives"], urls.archives_index(),
+            t["archives_intro"], (self.home_crumb, index_crumb), years=tuple(years))
         for archive_year in years:
             year_term = TermView(kind="archive", name=archive_year.name, url=archive_year.url,
                                  description="", count=archive_year.count, subtitle="")

@@ -24,7 +24,7 @@ from generator.workers import start_method
 
 CHUNK = 64
 
-#: One page: its URL and bytes (None when its template failed), and the problems it reported.
+#: One page: its output path and bytes (None when its template failed), and its problems.
 Page = tuple[str, bytes | None]
 Result = tuple[Page, tuple[Diagnostic, ...]]
 Render = Callable[[int, Diagnostics], Page]
