@@ -124,6 +124,17 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SearchConfig:
+    """The Pagefind search index behind /cari/."""
+
+    split_at: int = doc(
+        "Most stories in one search index. A portal with more public stories gets one "
+        "index per group of whole years (newest first), each built on its own so the "
+        "build's memory stays that of one index (Pagefind needs about 0.24 MB a story), "
+        "and the newest years are searched first.", default=10000)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EditorialConfig:
     """Editorial review: draft → review → published, and who may approve."""
 
@@ -188,5 +199,7 @@ class SiteConfig:
                      default="default")
     limits: LimitsConfig = doc("Size limits per story and image.",  # noqa: RUF009
                                default_factory=LimitsConfig)
+    search: SearchConfig = doc("The search index.",  # noqa: RUF009
+                               default_factory=SearchConfig)
     extra: Mapping[str, Any] = doc("Free map passed to templates as `site.extra`.",
                                    default_factory=lambda: MappingProxyType({}))
