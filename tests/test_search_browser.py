@@ -308,7 +308,7 @@ def test_a_split_index_searches_the_newest_years_first(
     page.click(".search-more")
     page.wait_for_function("s => document.querySelector(s).textContent.startsWith('Cari')",
                            arg=".search-more", timeout=TIMEOUT_MS)
-    assert page.inner_text(".search-more") == "Cari juga di berita 2022–2023"
+    assert page.inner_text(".search-more") == "Cari juga di berita 2022\u20132023"
     assert len(watched.results()) == 11
     assert merged(watched) == set()
     show_all(watched)

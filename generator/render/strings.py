@@ -46,7 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "search_none_filtered": "Tidak ada berita yang cocok dengan saringan.",
         "search_more": "Tampilkan lebih banyak",
-        # A split index ({years}: "2023" or "2021–2023"): older years are searched on request
+        # A split index; {years}: "2023", or "2021-2023" with an en dash
         "search_partial": "Dicari di berita {years}; berita yang lebih lama menyusul.",
         "search_older": "Cari juga di berita {years}",
         "search_error": (
