@@ -131,7 +131,7 @@ class SearchConfig:
         "Most stories in one search index. A portal with more public stories gets one "
         "index per group of whole years (newest first), each built on its own so the "
         "build's memory stays that of one index (Pagefind needs about 0.24 MB a story), "
-        "and the newest years are searched first.", default=10000)
+        "and the newest years are searched first.", default=5000)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
