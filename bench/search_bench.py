@@ -4,6 +4,11 @@
     python3 bench/search_bench.py                # 1k and 10k stories
     python3 bench/search_bench.py --sizes 1000   # one size
     python3 bench/search_bench.py --with-100k    # also 100k (slow: generating and building)
+    python3 bench/search_bench.py --sizes 10000 --split-at 20000   # 10k as one index
+
+From 100,000 stories on (--stories-only-from) the portal is not built whole: only its story
+pages and /cari/ are rendered, which is all search_index reads. --split-at sets the
+portals' `search.split_at` (site.yaml); over it the index is one bundle per group of years.
 
 For each size, outside the timed part: gen_corpus.py writes the corpus, corpus_to_portal.py
 turns it into a kabar portal, and kabar builds it once (in a child process, so that every
