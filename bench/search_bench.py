@@ -4,6 +4,11 @@
     python3 bench/search_bench.py                # 1k and 10k stories
     python3 bench/search_bench.py --sizes 1000   # one size
     python3 bench/search_bench.py --with-100k    # also 100k (slow: generating and building)
+    python3 bench/search_bench.py --sizes 10000 --split-at 20000   # 10k as one index
+
+From 100,000 stories on (--stories-only-from) the portal is not built whole: only its story
+pages and /cari/ are rendered, which is all search_index reads. --split-at sets the
+portals' `search.split_at` (site.yaml); over it the index is one bundle per group of years.
 
 For each size, outside the timed part: gen_corpus.py writes the corpus, corpus_to_portal.py
 turns it into a kabar portal, and kabar builds it once (in a child process, so that every
@@ -28,6 +33,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -51,6 +57,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 #: Words for the first query: a kecamatan, an affixed word, a common word of the corpus.
 QUERIES = ("Godean", "pembangunan", "posyandu")
+#: From this size on the portal is not built whole: only its story pages and /cari/ are
+#: rendered (measure_index), to keep the 100k run within the machine's time and memory.
+STORIES_ONLY_FROM = 100_000
 #: Served as gzip by a usual web server (nginx gzip_types); the rest is already compressed.
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".pagefind")
 
@@ -67,12 +76,19 @@ def portal(size: int, work: Path) -> Path:
     return site
 
 
-def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
-    """In this process: build once, then time search_index `runs` times."""
+def measure_index(site: Path, runs: int, out: Path | None,
+                  stories_only: bool = False) -> dict[str, Any]:
+    """In this process: build once, then time search_index `runs` times.
+
+    `stories_only`: instead of the whole build, load the site and render only the story
+    pages and /cari/ (with the theme's files), which is all search_index reads and the
+    browser needs; the 100k portal's full build holds every list page and feed as well.
+    """
     from generator import build as build_module
     from generator.build import BuildOptions, build
     from generator.diagnostics import BuildFailed, format_report
     from generator.publish.search import search_index
+    from generator.structure.search import search_bundles
 
     captured: dict[str, Any] = {}
 
@@ -83,7 +99,10 @@ def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
     build_module.search_index = capture  # type: ignore[attr-defined]
     started = time.perf_counter()
     try:
-        result = build(site, BuildOptions(build_time=BUILD_TIME))
+        if stories_only:
+            result = render_stories_only(site)
+        else:
+            result = build(site, BuildOptions(build_time=BUILD_TIME))
     except BuildFailed as failed:
         raise SystemExit(format_report(failed.diagnostics)) from None
     build_seconds = time.perf_counter() - started
@@ -101,6 +120,8 @@ def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
         write([*result.outputs, *index], out)
     return {
         "stories": len(captured["site"].stories),
+        "stories_only": stories_only,
+        "bundles": [[b.url, len(b.stories)] for b in search_bundles(captured["site"])],
         "build_seconds_without_search": round(build_seconds, 1),
         "index_seconds": [round(s, 2) for s in seconds],
         "index_seconds_median": round(statistics.median(seconds), 2),
@@ -111,6 +132,29 @@ def measure_index(site: Path, runs: int, out: Path | None) -> dict[str, Any]:
         "bundle_files": len(index),
         "bundle_mb": round(sum(len(o.data) for o in index) / 2**20, 2),
     }
+
+
+def render_stories_only(root: Path) -> Any:
+    """load_site, then the story pages, /cari/ and the theme's files only (see above)."""
+    from types import SimpleNamespace
+
+    from generator.build import BuildOptions, load_site
+    from generator.diagnostics import Diagnostics
+    from generator.render import pages as pages_module
+    from generator.render import render_pages
+
+    def stories_and_search(maker: Any) -> Any:
+        for story in maker.site.stories:
+            yield maker.story(story)
+        yield maker.search()
+
+    diags = Diagnostics()
+    site = load_site(root, BuildOptions(build_time=BUILD_TIME), diags)
+    pages_module.PageMaker.all = stories_and_search  # type: ignore[method-assign]
+    pages = render_pages(site, root, diags)
+    from generator import build as build_module
+    build_module.search_index(site, pages)  # the capture above
+    return SimpleNamespace(outputs=pages)
 
 
 def first_query_bytes(out: Path, query: str) -> dict[str, Any]:
@@ -145,6 +189,8 @@ def first_query_bytes(out: Path, query: str) -> dict[str, Any]:
                      "gzip": zipped})
     def group(row: dict[str, Any]) -> str:
         path = row["path"]
+        if re.match(r"/pagefind/\d{4}", path):
+            return "6. older years' bundles (split index), merged in by search.js"
         if path.endswith(("pagefind.js", "pagefind-worker.js", ".pagefind", "entry.json")):
             return "2. Pagefind library: pagefind.js, worker, wasm, entry (fixed size)"
         if path.endswith(".pf_meta"):
@@ -168,11 +214,21 @@ def first_query_bytes(out: Path, query: str) -> dict[str, Any]:
             "files": sorted(rows, key=lambda r: r["path"])}
 
 
+def set_split_at(site: Path, split_at: int | None) -> None:
+    """Give the portal's site.yaml `search: split_at:` (None: the default)."""
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8").split("\nsearch:\n")[0].rstrip("\n") + "\n"
+    if split_at is not None:
+        text += f"search:\n  split_at: {split_at}\n"
+    config.write_text(text, encoding="utf-8")
+
+
 def child(args: argparse.Namespace) -> int:
     """One size, in a fresh process: print a JSON line."""
     site = portal(args.one, args.work)
+    set_split_at(site, args.split_at)
     out = args.work / f"output-{args.one}" if args.serve else None
-    figures = measure_index(site, args.runs, out)
+    figures = measure_index(site, args.runs, out, stories_only=args.one >= args.stories_only_from)
     if out is not None:
         figures["first_query"] = [first_query_bytes(out, q) for q in QUERIES]
     print("RESULT " + json.dumps(figures))
@@ -213,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the raw figures too")
+    parser.add_argument("--split-at", type=int, help="search.split_at for the portals "
+                        "(default: site.yaml's default)")
+    parser.add_argument("--stories-only-from", type=int, default=STORIES_ONLY_FROM,
+                        help="from this size on, render only story pages and /cari/")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.one:
@@ -222,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         started = time.perf_counter()
         command = [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs),
-                   "--work", str(args.work)]
+                   "--work", str(args.work), "--stories-only-from", str(args.stories_only_from)]
+        if args.split_at is not None:
+            command += ["--split-at", str(args.split_at)]
         if size == max(sizes):
             command.append("--serve")
         proc = subprocess.run(command, capture_output=True, text=True, check=False,

@@ -113,9 +113,14 @@ def search() -> str:
     return "/cari/"
 
 
-def search_bundle() -> str:
-    """Where Pagefind's files (pagefind.js, index, fragments) are published."""
-    return "/pagefind/"
+def search_bundle(years: tuple[int, int] | None = None) -> str:
+    """Where Pagefind's files (pagefind.js, index, fragments) are published; with
+    `years` (oldest, newest), an older part of a split index: /pagefind/2019-2021/,
+    /pagefind/2022/ (docs/architecture.md, "Search")."""
+    if years is None:
+        return "/pagefind/"
+    oldest, newest = years
+    return f"/pagefind/{oldest}/" if oldest == newest else f"/pagefind/{oldest}-{newest}/"
 
 
 def sitemap_index() -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -266,3 +267,28 @@ def test_traversal_does_not_escape_the_root(path: str, crafted: tuple[str, Path]
     assert resp.status in (400, 404), (path, resp.status)
     assert SECRET not in resp.body
     assert b"root:" not in resp.body
+
+
+def test_the_older_parts_of_a_split_index_are_cached_the_same(make_site: Any) -> None:
+    """A portal over search.split_at: /pagefind/2022-2023/ and /pagefind/2021/ are cached
+    like /pagefind/ (content-named chunks immutable, the entry file revalidated)."""
+    from conftest import build_site
+    from test_search import split_site_files
+
+    from generator.writer import write
+    root = make_site(split_site_files())
+    out = root.parent / "output"
+    write(build_site(root).outputs, out)
+    files = []
+    for bundle in ("pagefind/2022-2023", "pagefind/2021"):
+        folder = out / bundle
+        files += sorted(f for f in folder.iterdir() if f.is_file())  # entry and meta
+        files += [min((folder / sub).iterdir()) for sub in ("index", "fragment", "filter")]
+    assert len(files) == 10
+    with serve_nginx(out) as base:
+        for file in files:
+            path = "/" + file.relative_to(out).as_posix()
+            resp = fetch(base, path)
+            cache = REVALIDATE if file.name == "pagefind-entry.json" else IMMUTABLE
+            assert (resp.status, resp.header("Cache-Control")) == (200, cache), path
+            assert resp.body == file.read_bytes(), path

@@ -317,3 +317,103 @@ def test_a_portal_without_stories_has_no_index_and_says_so(make_site: Any) -> No
     # No script but the JSON-LD data block of every page
     assert re.findall(r"<script[^>]*>", page) == ['<script type="application/ld+json">']
     assert 'id="pencarian"' not in page
+
+
+# A portal over `search.split_at` stories: the index is split by years (structure/search.py).
+# 2024 alone has more than split_at (a year is never cut: a bundle of its own), 2023 and
+# 2022 fit together, 2021 is the third group. Every story says "warga"; "jembatan" is in
+# three stories, one of 2024 and two of 2021.
+SPLIT_YEARS = {2024: 11, 2023: 3, 2022: 2, 2021: 4}
+SPLIT_BUNDLES = {"pagefind/": (2024,), "pagefind/2022-2023/": (2023, 2022),
+                 "pagefind/2021/": (2021,)}
+
+
+def split_site_files() -> dict[str, str]:
+    from conftest import MINIMAL_SITE_YAML
+    files = {"site.yaml": MINIMAL_SITE_YAML + "search:\n  split_at: 5\n"}
+    for year, count in SPLIT_YEARS.items():
+        for i in range(count):
+            bridge = " Jembatan gantung desa diperbaiki." if (year, i) in {
+                (2024, 3), (2021, 0), (2021, 2)} else ""
+            files[f"content/stories/{year}/kabar-{i}.md"] = story_text(
+                f"Kabar {year} Nomor {i}", date=f"{year}-{1 + i:02d}-{10 + i} 08:00",
+                region="kec-satu" if i % 2 else "kec-dua",
+                category="pendidikan" if i % 3 else "kesehatan",
+                body=f"Warga kampung berkumpul pada tahun {year}.{bridge}\n")
+    return files
+
+
+def test_search_bundles_group_whole_years_newest_first(make_site: Any) -> None:
+    from generator.structure.search import search_bundles
+    site = build_site(make_site(split_site_files())).site
+    bundles = search_bundles(site)
+    assert [(b.url, b.years, len(b.stories)) for b in bundles] == [
+        ("/pagefind/", (2024,), 11), ("/pagefind/2022-2023/", (2023, 2022), 5),
+        ("/pagefind/2021/", (2021,), 4)]
+    assert [s for b in bundles for s in b.stories] == list(site.stories)  # site order
+    assert [b.primary for b in bundles] == [True, False, False]
+
+
+def test_under_split_at_the_index_is_one_bundle(make_site: Any) -> None:
+    from generator.structure.search import search_bundles
+    files = split_site_files()
+    files["site.yaml"] = files["site.yaml"].replace("split_at: 5", "split_at: 20")
+    site = build_site(make_site(files)).site
+    assert [(b.url, b.years) for b in search_bundles(site)] == [
+        ("/pagefind/", (2024, 2023, 2022, 2021))]
+
+
+def test_a_split_index_is_one_bundle_per_group_of_years(make_site: Any) -> None:
+    root = make_site(split_site_files())
+    files = outputs(build_site(root))
+    pages = fragments(files)
+    by_bundle: dict[str, set[str]] = {}
+    for name, data in files.items():
+        if name.startswith("pagefind/") and "/fragment/" in name:
+            url = decode(data)["url"]
+            by_bundle.setdefault(name.split("fragment/")[0], set()).add(url)
+    assert set(by_bundle) == set(SPLIT_BUNDLES)
+    for bundle, years in SPLIT_BUNDLES.items():
+        assert {int(url.split("/")[2]) for url in by_bundle[bundle]} == set(years), bundle
+        entry = json.loads(files[bundle + "pagefind-entry.json"])
+        assert entry["languages"]["id"]["page_count"] == sum(SPLIT_YEARS[y] for y in years)
+    assert len(set().union(*by_bundle.values())) == sum(SPLIT_YEARS.values())
+    assert set(pages) == by_bundle["pagefind/"]  # pagefind/fragment/: the newest only
+    # The older bundles are merged into the primary one's Pagefind: no script, no wasm.
+    for bundle in ("pagefind/2022-2023/", "pagefind/2021/"):
+        top = sorted(n.removeprefix(bundle) for n in files
+                     if n.startswith(bundle) and "/" not in n.removeprefix(bundle))
+        assert len(top) == 2 and top[0] == "pagefind-entry.json", top
+        assert top[1].startswith("pagefind.id_") and top[1].endswith(".pf_meta")
+    assert "pagefind/pagefind.js" in files and "pagefind/wasm.id.pagefind" in files
+    # /cari/ names the bundles, newest first, for search.js.
+    page = lxml.html.fromstring(files["cari/index.html"])
+    (root_div,) = page.xpath('//div[@id="pencarian"]')
+    assert json.loads(root_div.get("data-bundles")) == [
+        {"url": "/pagefind/", "years": [2024]},
+        {"url": "/pagefind/2022-2023/", "years": [2023, 2022]},
+        {"url": "/pagefind/2021/", "years": [2021]}]
+    assert root_div.get("data-t-older") == "Cari juga di berita {years}"
+
+
+def test_a_split_index_is_byte_identical_across_builds(make_site: Any) -> None:
+    root = make_site(split_site_files())
+    first = {n: d for n, d in outputs(build_site(root)).items() if n.startswith(("pagefind/",
+                                                                                  "cari/"))}
+    second = {n: d for n, d in outputs(build_site(root)).items() if n.startswith(("pagefind/",
+                                                                                   "cari/"))}
+    assert first == second
+    assert sum(n.endswith("pagefind-entry.json") for n in first) == 3
+
+
+def test_split_at_must_be_positive(make_site: Any) -> None:
+    import pytest
+
+    from generator.diagnostics import BuildFailed
+    files = split_site_files()
+    files["site.yaml"] = files["site.yaml"].replace("split_at: 5", "split_at: 0")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(make_site(files))
+    (diag,) = failed.value.diagnostics
+    assert diag.message == "search.split_at harus bilangan bulat 1 atau lebih"
+    assert diag.path.endswith("site.yaml")

@@ -249,3 +249,120 @@ def test_results_come_ten_at_a_time(watched: Watched, site: str) -> None:
         page.wait_for_timeout(200)
     found = watched.results()
     assert len(found) == total == len(set(found))
+
+
+# ------------------------------------------------------------------ a split index (by years)
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory: pytest.TempPathFactory,
+          tiny_png: bytes) -> Iterator[tuple[str, tuple[Story, ...]]]:
+    """The portal of test_search.split_site_files (split_at: 5; bundles /pagefind/ for
+    2024, /pagefind/2022-2023/, /pagefind/2021/), built, written and served."""
+    from test_search import split_site_files
+    root = tmp_path_factory.mktemp("split") / "portal"
+    for name, text in split_site_files().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "content/static").mkdir(parents=True)
+    (root / "content/static/favicon.png").write_bytes(tiny_png)
+    result = build_site(root)
+    out = root.parent / "output"
+    write(result.outputs, out)
+    with serve_directory(out, {"Content-Security-Policy": CSP}) as base:
+        yield base, result.site.stories
+
+
+def merged(watched: Watched) -> set[str]:
+    """The older bundles the page has loaded (their entry files)."""
+    return {re.sub(r"^https?://[^/]+|pagefind-entry\.json.*$", "", url)
+            for url in watched.requests if "pagefind-entry.json" in url} - {"/pagefind/"}
+
+
+def show_all(watched: Watched) -> None:
+    """Press the more button until it is gone (it goes on into older years)."""
+    page = watched.page
+    while page.is_visible(".search-more"):
+        before = len(watched.results())
+        label = page.inner_text(".search-more")
+        page.click(".search-more")
+        page.wait_for_function(
+            "([css, n, label]) => document.querySelectorAll(css).length > n || "
+            "document.querySelector('.search-more').hidden || "
+            "document.querySelector('.search-more').textContent !== label",
+            arg=[RESULT_LINKS, before, label], timeout=TIMEOUT_MS)
+
+
+def test_a_split_index_searches_the_newest_years_first(
+        watched: Watched, split: tuple[str, tuple[Story, ...]]) -> None:
+    """A word in every story: the newest bundle (2024, 11 stories) fills the first page, so
+    no older bundle is downloaded; "more" then goes on into 2022-2023 and 2021, and the
+    whole list in date order is the site's order across the three bundles."""
+    base, stories = split
+    page = watched.page
+    page.goto(f"{base}/cari/?q=warga&urut=terbaru")
+    status = watched.wait_for_status("cocok")
+    assert status == "11 berita cocok dengan “warga”. " \
+        "Dicari di berita 2024; berita yang lebih lama menyusul."
+    assert merged(watched) == set()  # the first query: the newest bundle only
+    assert len(watched.results()) == 10
+    page.click(".search-more")
+    page.wait_for_function("s => document.querySelector(s).textContent.startsWith('Cari')",
+                           arg=".search-more", timeout=TIMEOUT_MS)
+    assert page.inner_text(".search-more") == "Cari juga di berita 2022\u20132023"
+    assert len(watched.results()) == 11
+    assert merged(watched) == set()
+    show_all(watched)
+    assert merged(watched) == {"/pagefind/2022-2023/", "/pagefind/2021/"}
+    assert watched.results() == [s.url for s in stories]  # newest first, across bundles
+    assert watched.wait_for_status("cocok") == "20 berita cocok dengan “warga”."
+
+
+def test_a_rare_word_is_found_in_old_and_new_bundles_together(
+        watched: Watched, split: tuple[str, tuple[Story, ...]]) -> None:
+    """Fewer results than a page in the newest years: the older bundles are searched at
+    once, and the stories of 2024 and of 2021 come in one list, newest years first."""
+    base, stories = split
+    watched.page.goto(f"{base}/cari/?q=jembatan")
+    status = watched.wait_for_status("cocok")
+    assert status == "3 berita cocok dengan “jembatan”."
+    found = watched.results()
+    expected = [s.url for s in stories if "jembatan" in words(s)]
+    assert len(expected) == 3 and {s.meta.date.year for s in stories if s.url in expected} \
+        == {2024, 2021}
+    assert found[0] == expected[0]  # the 2024 story, then 2021's
+    assert set(found) == set(expected)
+    assert merged(watched) == {"/pagefind/2022-2023/", "/pagefind/2021/"}
+    assert not watched.page.is_visible(".search-more")
+
+
+def test_filters_and_sorting_work_across_a_split_index(
+        watched: Watched, split: tuple[str, tuple[Story, ...]]) -> None:
+    base, stories = split
+    page = watched.page
+    page.goto(f"{base}/cari/?q=warga&kecamatan=Satu&kategori=Pendidikan&urut=terbaru")
+    watched.wait_for_status("cocok")
+    show_all(watched)
+    status = watched.wait_for_status("cocok")
+    expected = [s.url for s in stories if s.meta.region == "kec-satu"
+                and s.meta.category == "pendidikan"]
+    assert {s.meta.date.year for s in stories if s.url in expected} == {2024, 2023, 2022, 2021}
+    assert watched.results() == expected  # site order: newest first
+    assert status == f"{len(expected)} berita cocok dengan “warga”."
+
+
+def test_a_year_filter_loads_only_its_own_bundle(
+        watched: Watched, split: tuple[str, tuple[Story, ...]]) -> None:
+    base, stories = split
+    page = watched.page
+    page.goto(f"{base}/cari/?q=warga&tahun=2022&urut=terbaru")
+    status = watched.wait_for_status("cocok")
+    expected = [s.url for s in stories if s.meta.date.year == 2022]
+    assert watched.results() == expected and len(expected) == 2
+    assert status == "2 berita cocok dengan “warga”."
+    assert merged(watched) == {"/pagefind/2022-2023/"}
+    assert not page.is_visible(".search-more")
+    first = page.locator(RESULT_LINKS).first  # a story of an older bundle opens
+    first.click()
+    page.wait_for_url(f"{base}{expected[0]}", timeout=TIMEOUT_MS)
+    story = next(s for s in stories if s.url == expected[0])
+    assert page.locator("h1.story-title").inner_text() == story.meta.title

@@ -130,6 +130,9 @@ def _check(config: SiteConfig, doc: yamlsource.YamlDoc, diags: Diagnostics,
     if not 1 <= config.feeds.limit <= 500:
         err(("feeds", "limit"), "feeds.limit harus antara 1 dan 500",
             "jumlah berita terbaru di setiap feed, misalnya limit: 20")
+    if config.search.split_at < 1:
+        err(("search", "split_at"), "search.split_at harus bilangan bulat 1 atau lebih",
+            "jumlah berita paling banyak dalam satu indeks pencarian, misalnya split_at: 10000")
     if not config.regions:
         err(("regions",), "regions tidak boleh kosong", "tambahkan minimal satu kabupaten")
 

@@ -129,6 +129,11 @@ class SearchConfig:
 
     enabled: bool = doc("Index the stories and publish /cari/ with a search box on every page; "
                         "false: no index, no /cari/, no search box.", default=True)
+    split_at: int = doc(
+        "Most stories in one search index. A portal with more public stories gets one "
+        "index per group of whole years (newest first), each built on its own so the "
+        "build's memory stays that of one index (Pagefind needs about 0.24 MB a story), "
+        "and the newest years are searched first.", default=5000)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -38,6 +38,7 @@ import hashlib
 import json
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from pagefind.index import IndexConfig
@@ -45,6 +46,7 @@ from pagefind.service import PagefindService, get_executable
 
 from generator import urls
 from generator.model import Output, Site
+from generator.structure.search import search_bundles
 
 __all__ = ["search_index"]
 
@@ -63,22 +65,38 @@ IN_FLIGHT = 32
 
 
 def search_index(site: Site, pages: Sequence[Output]) -> list[Output]:
-    """The Pagefind bundle (pagefind.js, its worker, wasm, index, fragments, filters)."""
+    """The Pagefind bundle (pagefind.js, its worker, wasm, index, fragments, filters), and
+    on a portal over `search.split_at` public stories one more index per older group of
+    years (structure/search.py), each built by a pagefind process of its own, one after
+    the other, so the build holds one index at a time."""
     # site.stories: the site language only; site.translations are not indexed (see above).
     # Public: published, its time has come (a scheduled story in a --drafts preview is
     # not), not expired (those are in site.unlisted anyway).
     if not site.config.search.enabled:
         return []
-    wanted = {urls.output_path(s.url) for s in site.stories if s.meta.public(site.build_time)}
-    html = {o.path: o.data for o in pages if o.path in wanted}
-    documents = [(s.url, html[path]) for s in site.stories
-                 if (path := urls.output_path(s.url)) in html]
-    if not documents:  # nothing to find: /cari/ says so and loads no script
-        return []
-    files = _canonical(_run_async(lambda: _index(documents, site.config.language)))
-    bundle = urls.search_bundle()
-    return sorted((Output(urls.output_path(bundle + name), data) for name, data in files
-                   if not name.startswith(UI_FILES)), key=lambda o: o.path)
+    html = {o.path: o.data for o in pages}
+    outputs: list[Output] = []
+    for bundle in search_bundles(site):
+        documents = [(s.url, html[path]) for s in bundle.stories
+                     if (path := urls.output_path(s.url)) in html]
+        if not documents:
+            continue
+        files = _canonical(_run_async(partial(_index, documents, site.config.language)))
+        keep = _wanted if bundle.primary else _wanted_merged
+        outputs += (Output(urls.output_path(bundle.url + name), data)
+                    for name, data in files if keep(name))
+    return sorted(outputs, key=lambda o: o.path)
+
+
+def _wanted(name: str) -> bool:
+    return not name.startswith(UI_FILES)
+
+
+def _wanted_merged(name: str) -> bool:
+    """An older part is merged into the primary bundle's Pagefind (mergeIndex), which
+    searches it with its own wasm: it needs its entry, meta file and chunks only."""
+    return name == "pagefind-entry.json" or name.endswith(".pf_meta") or \
+        name.startswith(("index/", "fragment/", "filter/"))
 
 
 #: What every index file holds once un-gzipped, before its JSON or CBOR.

@@ -29,6 +29,7 @@ from generator.render.views import (
 )
 from generator.structure.pagination import Listing, paginate
 from generator.structure.related import Related
+from generator.structure.search import search_bundles
 
 #: One page of the plan: its URL, and the function that builds its PageSpec.
 Planned = tuple[str, Callable[[], "PageSpec"]]
@@ -255,6 +256,8 @@ class PageMaker:
         return self.spec("search.html", "search", title, urls.search(), t["search_intro"],
                          (self.home_crumb, Link(title, urls.search())),
                          bundle_url=urls.search_bundle(), filters=self.search_filters(),
+                         bundles=[{"url": b.url, "years": list(b.years)}
+                                  for b in search_bundles(self.site)],
                          regions=self.region_tree(),
                          story_count=sum(s.meta.public(self.site.build_time)
                                          for s in self.site.stories))

@@ -46,6 +46,9 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "search_none_filtered": "Tidak ada berita yang cocok dengan saringan.",
         "search_more": "Tampilkan lebih banyak",
+        # A split index; {years}: "2023", or "2021-2023" with an en dash
+        "search_partial": "Dicari di berita {years}; berita yang lebih lama menyusul.",
+        "search_older": "Cari juga di berita {years}",
         "search_error": (
             "Pencarian tidak dapat dimuat. Muat ulang halaman, atau telusuri berita lewat "
             "wilayah, kategori, dan arsip."
@@ -188,6 +191,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_none": "No story matches “{q}”. Try another word or remove the filters.",
         "search_none_filtered": "No story matches the filters.",
         "search_more": "Show more",
+        "search_partial": "Searched stories from {years}; older ones come next.",
+        "search_older": "Also search stories from {years}",
         "search_error": (
             "Search could not be loaded. Reload the page, or browse the stories by region, "
             "category and archive."

@@ -27,6 +27,7 @@ async function start(root) {
   const more = root.querySelector(".search-more");
   const t = root.dataset;
   const say = (text) => { status.textContent = text; };
+  const moreLabel = more.textContent;
 
   let pagefind;
   try {
@@ -50,8 +51,27 @@ async function start(root) {
   }
   sort.value = params.get("urut") === "terbaru" ? "terbaru" : "";
 
+  // A split index (data-bundles): the newest years at t.bundle, older groups of years in
+  // bundles of their own, merged into this Pagefind (mergeIndex) only when a search needs
+  // them, so the first query downloads one page list, not every one. Results come bundle
+  // by bundle, newest years first (relevance or date order within each), and a bundle's
+  // results are told apart by the year filter every story carries.
+  const bundles = t.bundles ? JSON.parse(t.bundles) : [{ url: t.bundle, years: [] }];
+  const merged = new Map([[bundles[0].url, Promise.resolve()]]);
+  let reach = 1; // bundles[0..reach) are searched when no year is chosen
+
+  function merge(bundle) {
+    if (!merged.has(bundle.url)) {
+      const url = new URL(bundle.url, location.href).pathname;
+      merged.set(bundle.url, pagefind.mergeIndex(url));
+    }
+    return merged.get(bundle.url);
+  }
+
   let generation = 0;
   let pending = [];
+  let searched = []; // the bundles the current results come from
+  let current = null; // the current search: { query, filters, newest, mine, found }
 
   async function run() {
     const query = input.value.trim();
@@ -68,23 +88,65 @@ async function start(root) {
       return;
     }
     say(t.tLoading);
-    let results;
+    current = { query, filters, newest: sort.value === "terbaru", mine, found: 0 };
+    pending = [];
+    searched = [];
     try {
-      results = await find(query, filters, sort.value === "terbaru");
+      const year = filters.tahun;
+      const targets = year
+        ? bundles.filter((b) => !b.years.length || b.years.includes(Number(year)))
+        : bundles.slice(0, reach);
+      for (const bundle of targets) await extend(bundle);
+      // Fewer than a page of results: the older years are searched as well.
+      while (mine === generation && !year && current.found < PAGE_SIZE &&
+             reach < bundles.length) {
+        await extend(bundles[reach]);
+        reach += 1;
+      }
     } catch (error) {
       console.warn("kabar: search failed", error);
       if (mine === generation) say(t.tError);
       return;
     }
     if (mine !== generation) return; // a newer search started meanwhile
-    pending = results;
     list.replaceChildren();
     await showMore(mine);
-    const n = String(results.length);
-    const template = results.length
+    describe();
+  }
+
+  // Add one bundle's results to the current search.
+  async function extend(bundle) {
+    const { query, filters, newest, mine } = current;
+    await merge(bundle);
+    if (mine !== generation) return;
+    const own = { ...filters };
+    if (merged.size > 1 && !filters.tahun) {
+      own.tahun = { any: bundle.years.map(String) }; // this bundle's stories only
+    }
+    const results = await find(query, own, newest);
+    if (mine !== generation) return;
+    pending.push(...results);
+    searched.push(bundle);
+    current.found += results.length;
+  }
+
+  function describe() {
+    const { query, found } = current;
+    const n = String(found);
+    const template = found
       ? (query ? t.tResults : t.tResultsFiltered)
       : (query ? t.tNone : t.tNoneFiltered);
-    say(template.replaceAll("{n}", n).replaceAll("{q}", query));
+    let text = template.replaceAll("{n}", n).replaceAll("{q}", query);
+    if (olderBundle()) {
+      text += " " + t.tPartial.replaceAll("{years}", span(searched));
+    }
+    say(text);
+  }
+
+  // The next older bundle the current search may go on into, if any.
+  function olderBundle() {
+    if (!current || current.filters.tahun || searched.length < reach) return null;
+    return bundles[reach] || null;
   }
 
   // Results by relevance, without those matching only weightless metadata (RANKING). With
@@ -104,7 +166,32 @@ async function start(root) {
     const data = await Promise.all(next.map((r) => r.data()));
     if (mine !== generation) return;
     list.append(...data.map(card));
-    more.hidden = pending.length === 0;
+    const older = olderBundle();
+    more.hidden = pending.length === 0 && !older;
+    more.textContent = pending.length === 0 && older
+      ? t.tOlder.replaceAll("{years}", span([older])) : moreLabel;
+  }
+
+  // The more button: the next page of results, then the next older bundle's.
+  async function onMore() {
+    const mine = generation;
+    const older = olderBundle();
+    if (pending.length === 0 && older) {
+      more.disabled = true;
+      try {
+        await extend(older);
+        reach += 1;
+      } catch (error) {
+        console.warn("kabar: search failed", error);
+        if (mine === generation) say(t.tError);
+        return;
+      } finally {
+        more.disabled = false;
+      }
+      if (mine !== generation) return;
+      describe();
+    }
+    await showMore(mine);
   }
 
   let timer;
@@ -118,8 +205,15 @@ async function start(root) {
     run();
   });
   for (const select of [...selects, sort]) select.addEventListener("change", run);
-  more.addEventListener("click", () => showMore(generation));
+  more.addEventListener("click", onMore);
   run();
+}
+
+// "2023" or "2019–2023": the years of some bundles.
+function span(bundles) {
+  const years = bundles.flatMap((b) => b.years);
+  const [oldest, newest] = [Math.min(...years), Math.max(...years)];
+  return oldest === newest ? String(oldest) : `${oldest}–${newest}`;
 }
 
 // Keep the search in the address bar, so it can be shared and survives a reload.
