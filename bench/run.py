@@ -224,7 +224,8 @@ def hugo_serve(source: Path, work: Path, runs: int) -> float | None:
     def until_total(limit: float) -> float | None:
         deadline = time.monotonic() + limit
         for line in proc.stdout:  # type: ignore[union-attr]
-            found = re.search(r"Total in (\d+) ms", line)
+            # "Built in N ms" after the first build, "Total in N ms" after each rebuild
+            found = re.search(r"(?:Built|Total) in (\d+) ms", line)
             if found:
                 return int(found[1]) / 1000
             if time.monotonic() > deadline:
@@ -234,7 +235,6 @@ def hugo_serve(source: Path, work: Path, runs: int) -> float | None:
     try:
         if until_total(300) is None:  # the first, full build
             return None
-        stories = sorted((copy / "content" / "stories").glob("*/*.md"))
         for run in range(1, runs + 1):
             time.sleep(1.0)
             edit_one_story(copy, run)
@@ -243,7 +243,6 @@ def hugo_serve(source: Path, work: Path, runs: int) -> float | None:
                 return None
             times.append(took)
             print(f"  hugo server rebuild #{run}: {took:.2f} s", file=sys.stderr, flush=True)
-        del stories
     finally:
         proc.terminate()
         proc.wait(timeout=30)
