@@ -18,7 +18,7 @@ every story with its front matter mapped to those ids:
 false` to site.yaml: then
 kabar makes what Hugo and Pelican make in the benchmark (plus its archive and author pages).
 
-Self-contained (standard library; Pillow only for `--image`). Deterministic: the same
+Needs only kabar's `urls.slugify` (and Pillow for `--image`). Deterministic: the same
 corpus gives the same bytes. Not timed by bench/run.py.
 """
 
@@ -29,17 +29,14 @@ import json
 import re
 import shutil
 import sys
-import unicodedata
 from pathlib import Path
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# kabar's own rule, so the ids written here are the ones kabar derives from the names.
+from generator.urls import slugify as slug  # noqa: E402  (after the path is set)
+
 _KEY = re.compile(r"^([a-z_]+):\s*(.*)$")
-
-
-def slug(text: str) -> str:
-    """Same rule as kabar's urls.slugify for these short ASCII-ish names."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NON_WORD.sub("-", ascii_text.lower()).strip("-")
 
 
 def _value(raw: str) -> str:
@@ -153,7 +150,8 @@ def convert(corpus: Path, portal: Path, *, image: bool = False,
     if portal.exists():
         shutil.rmtree(portal)
     (portal / "content" / "stories").mkdir(parents=True)
-    (portal / "site.yaml").write_text(site_yaml(tree, categories, authors, equal_work), encoding="utf-8")
+    (portal / "site.yaml").write_text(site_yaml(tree, categories, authors, equal_work),
+                                      encoding="utf-8")
     for path in stories:
         target = portal / "content" / "stories" / path.parent.name / path.name
         if not target.parent.exists():

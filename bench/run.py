@@ -30,14 +30,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "bench"
@@ -219,17 +222,24 @@ def hugo_serve(source: Path, work: Path, runs: int) -> float | None:
     proc = subprocess.Popen(command, cwd=here, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     times: list[float] = []
 
     def until_total(limit: float) -> float | None:
+        """Hugo's next build time, or None when it says nothing for `limit` seconds."""
         deadline = time.monotonic() + limit
-        for line in proc.stdout:  # type: ignore[union-attr]
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:  # Hugo exited
+                return None
             # "Built in N ms" after the first build, "Total in N ms" after each rebuild
             found = re.search(r"(?:Built|Total) in (\d+) ms", line)
             if found:
                 return int(found[1]) / 1000
-            if time.monotonic() > deadline:
-                return None
         return None
 
     try:
@@ -248,6 +258,13 @@ def hugo_serve(source: Path, work: Path, runs: int) -> float | None:
         proc.wait(timeout=30)
         shutil.rmtree(copy, ignore_errors=True)
     return statistics.median(times) if times else None
+
+
+def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    """Every line of `stream` into `lines`, then None: reading with a deadline."""
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
 
 
 def _say(what: str, m: Measure, log: Path) -> None:

@@ -60,6 +60,7 @@ def test_no_search_index_page_box_or_search_action(lean: dict[str, bytes]) -> No
         if path.endswith(".html"):
             assert b'role="search"' not in data and b"/cari/" not in data, path
     assert b"SearchAction" not in lean["index.html"]
+    assert b"/cari/" not in lean["sitemaps/halaman.xml"]  # no sitemap entry for a 404
 
 
 def test_search_is_on_by_default(make_site: SiteMaker) -> None:
@@ -69,3 +70,4 @@ def test_search_is_on_by_default(make_site: SiteMaker) -> None:
     assert "cari/index.html" in built and "pagefind/pagefind.js" in built
     assert b'role="search"' in built["berita/2024/cerita-satu/index.html"]
     assert b"SearchAction" in built["index.html"]
+    assert b"<loc>https://uji.example.go.id/cari/</loc>" in built["sitemaps/halaman.xml"]

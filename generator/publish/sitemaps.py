@@ -104,7 +104,8 @@ def publish_sitemaps(site: Site, lastmod_override: Mapping[str, datetime] = _NO_
         return lastmod_override.get(url, derived)
 
     pages = [Entry(url=r.url, lastmod=lastmod(r.url, r.lastmod)) for r in list_routes(site)]
-    pages.append(Entry(url=urls.search(), lastmod=lastmod(urls.search(), None)))
+    if site.config.search.enabled:  # otherwise there is no /cari/ to list
+        pages.append(Entry(url=urls.search(), lastmod=lastmod(urls.search(), None)))
     pages += [Entry(url=p.url, lastmod=lastmod(p.url, None)) for p in site.pages]
     children = child_sitemaps("halaman", pages, base, zone)
     by_year: dict[int, list[Entry]] = {}
