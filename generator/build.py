@@ -13,10 +13,11 @@ import os
 import time
 import unicodedata
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from generator import urls
 from generator.config import load_config
@@ -27,8 +28,8 @@ from generator.diagnostics import BuildFailed, Diagnostics
 from generator.model import Output, Site
 from generator.publish import copy_assets
 from generator.publish.feeds import publish_feeds
-from generator.publish.images import share_images
-from generator.publish.indexnow import indexnow_files
+from generator.publish.images import image_outputs
+from generator.publish.indexnow import Manifest
 from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
@@ -60,7 +61,7 @@ class BuildResult:
     """Everything a build made, and what it had to say."""
 
     site: Site
-    outputs: tuple[Output, ...]
+    outputs: tuple[Output, ...]  # sorted by path; empty when a sink took them (kabar build)
     diagnostics: Diagnostics
     seconds: float
 
@@ -98,27 +99,75 @@ def build_time_from_env(now: datetime | None = None) -> datetime:
     return now or datetime.now(tz=UTC)
 
 
-def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors."""
+class OutputSink(Protocol):
+    """Where a build hands each file as soon as it is made: kept in memory (`Collected`,
+    the default: tests, `kabar report`), or written into the writer's staging folder and
+    dropped (`writer.Staging`: `kabar build`, so memory does not grow with the site)."""
+
+    def add(self, output: Output) -> None: ...
+
+    @property
+    def files(self) -> Mapping[str, bytes]:
+        """Every file added so far, by output path (the search index reads story pages)."""
+        ...
+
+
+class Collected:
+    """The in-memory sink: every output kept, in the order it was made."""
+
+    def __init__(self) -> None:
+        self.outputs: list[Output] = []
+        self.files: dict[str, bytes] = {}
+
+    def add(self, output: Output) -> None:
+        self.outputs.append(output)
+        self.files[output.path] = output.data
+
+
+def build(root: Path, options: BuildOptions = BuildOptions(),
+          sink: OutputSink | None = None) -> BuildResult:
+    """Run every stage; raises BuildFailed (with diagnostics) instead of rendering errors.
+
+    Each output goes to `sink` as soon as it is made; without one they are kept and
+    returned in `BuildResult.outputs`. Collisions and `--strict` are checked after the
+    last output, so a sink must not publish anything before the build returns.
+    """
     started = time.perf_counter()
     diags = Diagnostics()
     site = load_site(root, options, diags)  # stages 1-3
+    kept = Collected()  # stays empty when a sink is given
+    made = _Handed(kept if sink is None else sink, Manifest(site))
 
     # 4. Render pages and publish the other outputs
-    pages = render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
-                         jobs=options.jobs)
-    outputs = [*pages, *copy_assets(site, root)]
-    outputs += search_index(site, pages)  # pagefind/: published stories, site language only
-    outputs += publish_sitemaps(site, history_lastmods(site))  # sitemap.xml, sitemaps/, …
-    outputs += publish_feeds(site, root)  # feed.xml + atom.xml: portal, every list
-    outputs += share_images(site, root, root / CACHE).outputs  # kartu.jpg, *-480.webp
-    outputs += schedule_file(site)  # .well-known/kabar-schedule.json: next scheduled change
-    outputs += indexnow_files(site, outputs)  # after every HTML page: it hashes them
-    _check_collisions(outputs, lambda: _sources(site), diags)
+    made.add(render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
+                          jobs=options.jobs))
+    made.add(copy_assets(site, root))
+    made.add(search_index(site, made.sink.files))  # pagefind/: public stories, site language
+    made.add(publish_sitemaps(site, history_lastmods(site)))  # sitemap.xml, sitemaps/, …
+    made.add(publish_feeds(site, root))  # feed.xml + atom.xml: portal, every list
+    made.add(image_outputs(site, root, root / CACHE))  # kartu.jpg, *-480.webp
+    made.add(schedule_file(site))  # .well-known/kabar-schedule.json: next scheduled change
+    made.add(made.manifest.files())  # IndexNow: every HTML page was hashed as it passed
+    _check_collisions(made.paths, lambda: _sources(site), diags)
     _stop_if_failed(diags, options)
-    outputs.sort(key=lambda o: o.path)
-    return BuildResult(site=site, outputs=tuple(outputs), diagnostics=diags,
+    outputs = tuple(sorted(kept.outputs, key=lambda o: o.path))
+    return BuildResult(site=site, outputs=outputs, diagnostics=diags,
                        seconds=time.perf_counter() - started)
+
+
+class _Handed:
+    """Outputs on their way to the sink: each path is kept (collisions are checked after
+    the last one) and each HTML page hashed for IndexNow; the bytes go on."""
+
+    def __init__(self, sink: OutputSink, manifest: Manifest) -> None:
+        self.sink, self.manifest = sink, manifest
+        self.paths: list[str] = []
+
+    def add(self, outputs: Iterable[Output]) -> None:
+        for output in outputs:
+            self.paths.append(output.path)
+            self.manifest.add(output)
+            self.sink.add(output)
 
 
 def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
@@ -189,33 +238,33 @@ def _url_key(path: str) -> str:
     return _nfc(_nfc(path).casefold())
 
 
-def _check_collisions(outputs: list[Output], owners: Callable[[], dict[str, list[str]]],
+def _check_collisions(paths: Iterable[str], owners: Callable[[], dict[str, list[str]]],
                       diags: Diagnostics) -> None:
     """Two outputs for one path (content/static/index.html vs the home page), or for two
     paths that differ only by case or Unicode normalisation (Foto.png vs foto.png).
     `owners` (output path → its content files) is asked only when there is one."""
     seen: dict[str, str] = {}
     sources: dict[str, list[str]] = {}
-    for output in outputs:
-        key = _url_key(output.path)
+    for path in paths:
+        key = _url_key(path)
         if key not in seen:
-            seen[key] = output.path
+            seen[key] = path
             continue
         sources = sources or owners()
         other = seen[key]
-        made = f"berkas buatan kabar /{output.path}"
-        if other == output.path:
-            first, second = [*sources.get(output.path, []), made, made][:2]
+        made = f"berkas buatan kabar /{path}"
+        if other == path:
+            first, second = [*sources.get(path, []), made, made][:2]
             diags.error(first if first != made else second, 0,
-                        f"dua berkas keluaran memakai alamat yang sama: {output.path} "
+                        f"dua berkas keluaran memakai alamat yang sama: {path} "
                         f"(dari {first} dan {second})",
                         hint="ganti nama salah satu berkas, atau beri slug lain")
         else:
             theirs, mine = (next(iter(sources.get(p, [])), f"berkas buatan kabar /{p}")
-                            for p in (other, output.path))
-            diags.error(mine if output.path in sources else theirs, 0,
-                        f"alamat /{other} (dari {theirs}) dan /{output.path} (dari {mine}) "
-                        + ("hanya beda huruf besar/kecil" if _nfc(other) != _nfc(output.path)
+                            for p in (other, path))
+            diags.error(mine if path in sources else theirs, 0,
+                        f"alamat /{other} (dari {theirs}) dan /{path} (dari {mine}) "
+                        + ("hanya beda huruf besar/kecil" if _nfc(other) != _nfc(path)
                            else "tampak sama tetapi ditulis dengan bentuk Unicode berbeda "
                            "(misalnya é sebagai satu huruf, atau e lalu tanda aksen)"),
                         hint="di server atau komputer yang tidak membedakannya, yang satu "

@@ -27,7 +27,7 @@ from generator.diagnostics import (
 )
 from generator.progress import Progress
 from generator.report import formats, html
-from generator.writer import OutputError, check_target, write
+from generator.writer import OutputError, check_target, staging
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -210,10 +210,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
         check_target(out, root)
         progress = Progress(sys.stderr, interactive=sys.stderr.isatty() and
                             not os.environ.get("CI"))
-        result: BuildResult = build(root, BuildOptions(drafts=args.drafts, base_url=args.base_url,
-                                                       strict=args.strict, progress=progress,
-                                                       jobs=args.jobs))
-        files, _size = write(result.outputs, out)
+        # Each file is written into a staging folder as soon as it is made, and swapped in
+        # only after the whole build succeeded; a failure removes the staging folder.
+        with staging(out) as stage:
+            result: BuildResult = build(root, BuildOptions(
+                drafts=args.drafts, base_url=args.base_url, strict=args.strict,
+                progress=progress, jobs=args.jobs), sink=stage)
+            files, _size = stage.commit()
     except BuildFailed as exc:
         return _failed(exc)
     except (OutputError, OSError) as exc:

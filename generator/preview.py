@@ -77,8 +77,7 @@ class Previewer:
         if diags.has_errors(strict=self.options.strict):
             raise BuildFailed(diags)
         preview = Preview(self.root, site, pages, diags, self.memo)
-        _check_collisions([Output(path, b"") for path in preview.known_paths()],
-                          lambda: _sources(site), diags)
+        _check_collisions(preview.known_paths(), lambda: _sources(site), diags)
         if diags.has_errors(strict=self.options.strict):
             raise BuildFailed(diags)
         preview.seconds = time.perf_counter() - started
@@ -121,7 +120,8 @@ class Preview:
             "feeds": _Once(lambda p: publish_feeds(p.site, p.root)),
             "sitemaps": _Once(lambda p: publish_sitemaps(p.site, history_lastmods(p.site))),
             "schedule": _Once(lambda p: schedule_file(p.site)),
-            "search": _Once(lambda p: search_index(p.site, p._story_pages())),
+            "search": _Once(lambda p: search_index(
+                p.site, {o.path: o.data for o in p._story_pages()})),
             "indexnow": _Once(lambda p: indexnow_files(p.site, p._all_pages())),
         }
 

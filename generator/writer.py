@@ -1,10 +1,12 @@
 """The only code that writes output/: a staging directory swapped in atomically.
 
-A build writes everything into a sibling staging directory, then exchanges it with
-output/ in one step (Linux renameat2 RENAME_EXCHANGE; two renames elsewhere, repaired at
-the next run). A failed or killed build therefore leaves the previous output/ as it was,
-and files that are gone from the site are gone from output/ (no stale files). Files whose
-bytes did not change are hard-linked from the previous output, so their mtime is stable.
+A build writes everything into a sibling staging directory (`kabar build` while the site
+is being built: each file as soon as it is made, so the build never holds the whole site
+in memory), then exchanges it with output/ in one step (Linux renameat2 RENAME_EXCHANGE;
+two renames elsewhere, repaired at the next run). A failed or killed build therefore
+leaves the previous output/ as it was, and files that are gone from the site are gone from
+output/ (no stale files). Files whose bytes did not change are hard-linked from the
+previous output, so their mtime is stable.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import os
 import posixpath
 import shutil
 import stat
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from generator.model import Output
@@ -29,7 +33,11 @@ MARKER = ".kabar-output"
 #: the disk and release the GIL, so threads overlap the waits (measured: 20,000 folders
 #: removed in 4 s instead of 11 s). The result does not depend on their order.
 THREADS = 4
+#: Files go to the threads in batches of BATCH files or BATCH_BYTES, at most BACKLOG
+#: batches waiting: the build holds about BACKLOG * BATCH_BYTES of unwritten files.
 BATCH = 256
+BATCH_BYTES = 4 << 20
+BACKLOG = 2 * THREADS
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -77,10 +85,30 @@ def write(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
 
     A symlinked output folder keeps its link: the folder it points to is the one replaced.
     """
+    with staging(out) as stage:
+        for output in outputs:
+            stage.add(output)
+        return stage.commit()
+
+
+@contextlib.contextmanager
+def staging(out: Path) -> Iterator[Staging]:
+    """A staging folder beside `out` to write a build into while it runs (`kabar build`
+    streams its files here as they are made). `commit()` swaps it in; leaving the block
+    without a commit (a failed build, an error, Ctrl-C) removes it and leaves `out` as it
+    was. The folder is locked from the start, so two builds never share one."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
-        return _write_locked(outputs, out)
+        recover(out)
+        folder = _staging(out)
+        folder.mkdir()
+        stage = Staging(folder, out)
+        try:
+            yield stage
+        finally:
+            stage.close()
+            _remove_tree(folder)  # the failed build's files, or after the swap the old output
 
 
 @contextlib.contextmanager
@@ -101,30 +129,109 @@ def _exclusive(out: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def _write_locked(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
-    recover(out)
-    staging = _staging(out)
-    staging.mkdir()
-    try:
-        # Every path is checked before anything is written.
-        files = [(_safe_join(staging, o.path), out / o.path, o.data) for o in outputs]
-        batches = [files[n:n + BATCH] for n in range(0, len(files), BATCH)]
-        with ThreadPoolExecutor(THREADS) as pool:
-            for _ in pool.map(_write_batch, batches):
-                pass  # raises the first error of any batch
-        (staging / MARKER).write_bytes(b"built by kabar; this folder is replaced on each build\n")
-        _swap(staging, out)
-    except BaseException:
-        _remove_tree(staging)
-        raise
-    _remove_tree(staging)  # after the swap it holds the old output
-    return len(files), sum(len(data) for _, _, data in files)
+class Staging:
+    """Files written into the staging folder as they are added, by threads in the
+    background, so a build holds only the files still waiting (BACKLOG bytes at most),
+    not the site (3 GB of pages at 100,000 stories)."""
+
+    def __init__(self, folder: Path, out: Path) -> None:
+        self.folder, self.out = folder, out
+        self.paths: set[str] = set()
+        self.clashes: list[str] = []  # paths added twice, or refused by the file system
+        self.count = self.size = 0
+        self._batch: list[tuple[Path, Path, bytes]] = []
+        self._batch_size = 0
+        self._pending: deque[Future[list[str]]] = deque()
+        self._pool = ThreadPoolExecutor(THREADS)
+        self._lock = threading.Lock()
+
+    def add(self, output: Output) -> None:
+        """Queue one file. A second file for a path already added is not written (the
+        build reports the collision; `commit` refuses to swap in a site with one)."""
+        target = _safe_join(self.folder, output.path)
+        if output.path in self.paths:
+            self.clashes.append(output.path)
+            return
+        self.paths.add(output.path)
+        self.count, self.size = self.count + 1, self.size + len(output.data)
+        with self._lock:
+            self._batch.append((target, self.out / output.path, output.data))
+            self._batch_size += len(output.data)
+            if len(self._batch) >= BATCH or self._batch_size >= BATCH_BYTES:
+                self._submit()
+
+    @property
+    def files(self) -> Mapping[str, bytes]:
+        """Every file added so far, read back from the staging folder by output path (the
+        search index reads the story pages this way instead of the build keeping them)."""
+        return _Written(self)
+
+    def commit(self) -> tuple[int, int]:
+        """Wait for every write, then swap the staging folder in. Returns (files, bytes)."""
+        self.drain()
+        if self.clashes:
+            raise FileExistsError(f"two outputs for one path: {self.clashes[0]}")
+        (self.folder / MARKER).write_bytes(
+            b"built by kabar; this folder is replaced on each build\n")
+        _swap(self.folder, self.out)
+        return self.count, self.size
+
+    def drain(self) -> None:
+        """Wait until everything added is on disk; raises the first write error."""
+        with self._lock:
+            self._submit()
+            while self._pending:
+                self._collect()
+
+    def close(self) -> None:
+        """Stop the threads after the writes already started (their errors no longer
+        matter: the folder is about to be removed)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self) -> None:
+        if self._batch:
+            self._pending.append(self._pool.submit(_write_batch, self._batch))
+            self._batch, self._batch_size = [], 0
+        while len(self._pending) > BACKLOG:  # the build waits for the disk, memory stays flat
+            self._collect()
+
+    def _collect(self) -> None:
+        self.clashes += self._pending.popleft().result()
 
 
-def _write_batch(files: list[tuple[Path, Path, bytes]]) -> None:
+class _Written(Mapping[str, bytes]):
+    """A staging folder's files by output path, read from disk when asked for."""
+
+    def __init__(self, stage: Staging) -> None:
+        self.stage = stage
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self.stage.paths:
+            raise KeyError(path)
+        self.stage.drain()
+        return _safe_join(self.stage.folder, path).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.stage.paths))
+
+    def __len__(self) -> int:
+        return len(self.stage.paths)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.stage.paths
+
+
+def _write_batch(files: list[tuple[Path, Path, bytes]]) -> list[str]:
+    """Write each file; returns those the file system already had under another spelling
+    (Foto.png and foto.png on a case-insensitive disk): a collision build.py reports."""
+    refused = []
     for target, previous, data in files:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(target, previous, data)
+        try:
+            _write_file(target, previous, data)
+        except FileExistsError:
+            refused.append(str(target))
+    return refused
 
 
 def _remove_tree(folder: Path) -> None:

@@ -216,8 +216,8 @@ def test_the_index_does_not_depend_on_the_order_pages_arrive_in(make_site: Any) 
     def files(index: list[Output]) -> dict[str, bytes]:
         return {o.path: o.data for o in index}
 
-    forward = files(search_index(result.site, pages))
-    assert files(search_index(result.site, pages[::-1])) == forward
+    forward = files(search_index(result.site, {o.path: o.data for o in pages}))
+    assert files(search_index(result.site, {o.path: o.data for o in pages[::-1]})) == forward
     assert {o.path: o.data for o in result.outputs if o.path.startswith("pagefind/")} == forward
     assert sum(name.startswith("pagefind/fragment/") for name in forward) == 9
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from generator.model import Asset, Output, Site
@@ -10,10 +11,11 @@ from generator.urls import output_path
 __all__ = ["asset_sources", "copy_assets"]
 
 
-def copy_assets(site: Site, root: Path) -> list[Output]:
-    """content/static files and every file a story or page links to, byte for byte."""
-    return [Output(path, (root / source).read_bytes())
-            for path, source in asset_sources(site).items()]
+def copy_assets(site: Site, root: Path) -> Iterator[Output]:
+    """content/static files and every file a story or page links to, byte for byte, each
+    read when the caller takes it (the build writes it and drops it: photos add up)."""
+    return (Output(path, (root / source).read_bytes())
+            for path, source in asset_sources(site).items())
 
 
 def asset_sources(site: Site) -> dict[str, str]:

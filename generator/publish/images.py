@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,16 @@ class ImageBatch:
 def share_images(site: Site, root: Path, cache_dir: Path) -> ImageBatch:
     """A share card for every story (unless `cards.enabled` is false), and the smaller WebP
     copies of every story image."""
-    return _planned(site, root, cache_dir).run()
+    made = list(_planned(site, root, cache_dir).stream())
+    drawn = sum(1 for _, fresh in made if fresh)
+    return ImageBatch(outputs=tuple(output for output, _ in made), rendered=drawn,
+                      cached=len(made) - drawn)
+
+
+def image_outputs(site: Site, root: Path, cache_dir: Path) -> Iterator[Output]:
+    """What `share_images` makes, yielded one file at a time in the same order, so the
+    build writes each and drops it (a card is about 60 KB: 600 MB on 10,000 stories)."""
+    return (output for output, _ in _planned(site, root, cache_dir).stream())
 
 
 def image_makers(site: Site, root: Path, cache_dir: Path) -> dict[str, Callable[[], bytes]]:
@@ -142,24 +152,35 @@ class _Plan:
                 render=functools.partial(variants.render_variant, self.root / image.source,
                                          width)))
 
-    def run(self) -> ImageBatch:
-        found = [job.cache.get(job.key) for job in self.jobs]
-        missing = [job for job, data in zip(self.jobs, found, strict=True) if data is None]
-        # Pillow releases the GIL while it decodes, resizes and encodes: threads suffice.
-        # pool.map keeps the order, so the outputs never depend on timing.
-        drawn: Iterator[bytes] = iter(())
-        if missing:
-            with ThreadPoolExecutor(max_workers=min(len(missing), os.cpu_count() or 1)) as pool:
-                drawn = iter(list(pool.map(_draw, missing)))
-        outputs = tuple(Output(job.path, data if data is not None else next(drawn))
-                        for job, data in zip(self.jobs, found, strict=True))
-        return ImageBatch(outputs=outputs, rendered=len(missing),
-                          cached=len(self.jobs) - len(missing))
+    def stream(self) -> Iterator[tuple[Output, bool]]:
+        """Every job's file in order, and whether it was drawn now (not from the cache).
+
+        Pillow releases the GIL while it decodes, resizes and encodes: threads suffice. They
+        work at most WINDOW files ahead of the caller, so only those files' bytes are held,
+        and the order never depends on timing."""
+        if not self.jobs:
+            return
+        ahead: deque[tuple[str, Future[tuple[bytes, bool]]]] = deque()
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for number, job in enumerate(self.jobs, start=1):
+                ahead.append((job.path, pool.submit(_fetch, job)))
+                while ahead and (len(ahead) >= WINDOW or number == len(self.jobs)):
+                    path, future = ahead.popleft()
+                    data, drawn = future.result()
+                    yield Output(path, data), drawn
+
+
+#: Files fetched or drawn ahead of the one the build is writing (see `_Plan.stream`).
+WINDOW = 16
+
+
+def _fetch(job: _Job) -> tuple[bytes, bool]:
+    data = job.cache.get(job.key)
+    return (data, False) if data is not None else (_draw(job), True)
 
 
 def _one(job: _Job) -> bytes:
-    data = job.cache.get(job.key)
-    return data if data is not None else _draw(job)
+    return _fetch(job)[0]
 
 
 def _draw(job: _Job) -> bytes:

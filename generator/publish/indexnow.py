@@ -16,7 +16,8 @@ from urllib.parse import quote
 from generator import urls
 from generator.model import Output, Site
 
-__all__ = ["MANIFEST_VERSION", "indexable_url", "indexnow_files", "manifest_bytes"]
+__all__ = ["MANIFEST_VERSION", "Manifest", "indexable_url", "indexnow_files",
+           "manifest_bytes"]
 
 MANIFEST_VERSION = 1
 
@@ -27,17 +28,36 @@ _NOINDEX = re.compile(rb"""\bcontent\s*=\s*["'][^"']*\bnoindex\b""", re.IGNORECA
 
 def indexnow_files(site: Site, outputs: Iterable[Output]) -> list[Output]:
     """`/<key>.txt` and `/.well-known/kabar-manifest.json`; nothing when IndexNow is off."""
-    key = site.config.indexnow.key
-    if not key:
-        return []
-    pages = {}
+    manifest = Manifest(site)
     for output in outputs:
+        manifest.add(output)
+    return manifest.files()
+
+
+class Manifest:
+    """The manifest built one output at a time: `kabar build` hands each output here on
+    its way to the staging folder, so a page is hashed as it is written and never read
+    back or kept (only its URL and digest are)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site, self.key = site, site.config.indexnow.key
+        self.pages: dict[str, str] = {}
+
+    def add(self, output: Output) -> None:
+        if not self.key:
+            return
         url = indexable_url(output)
         if url is not None:
-            pages[urls.absolute(site.config.base_url, quote(url))] = hashlib.sha256(
+            self.pages[urls.absolute(self.site.config.base_url, quote(url))] = hashlib.sha256(
                 output.data).hexdigest()
-    return [Output(urls.output_path(urls.indexnow_key_file(key)), key.encode("ascii")),
-            Output(urls.output_path(urls.kabar_manifest()), manifest_bytes(pages))]
+
+    def files(self) -> list[Output]:
+        """The key file and the manifest of every page added; nothing when IndexNow is off."""
+        if not self.key:
+            return []
+        return [Output(urls.output_path(urls.indexnow_key_file(self.key)),
+                       self.key.encode("ascii")),
+                Output(urls.output_path(urls.kabar_manifest()), manifest_bytes(self.pages))]
 
 
 def indexable_url(output: Output) -> str | None:

@@ -36,7 +36,7 @@ import base64
 import gzip
 import hashlib
 import json
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -64,23 +64,27 @@ MAX_MESSAGE = 2**31
 IN_FLIGHT = 32
 
 
-def search_index(site: Site, pages: Sequence[Output]) -> list[Output]:
+def search_index(site: Site, pages: Mapping[str, bytes]) -> list[Output]:
     """The Pagefind bundle (pagefind.js, its worker, wasm, index, fragments, filters), and
     on a portal over `search.split_at` public stories one more index per older group of
     years (structure/search.py), each built by a pagefind process of its own, one after
-    the other, so the build holds one index at a time."""
+    the other, so the build holds one index at a time.
+
+    `pages`: output path → rendered page. Each story page is read from it just before it
+    is sent (`kabar build` reads it back from the staging folder), so at most IN_FLIGHT
+    pages are in memory here."""
     # site.stories: the site language only; site.translations are not indexed (see above).
     # Public: published, its time has come (a scheduled story in a --drafts preview is
     # not), not expired (those are in site.unlisted anyway).
     if not site.config.search.enabled:
         return []
-    html = {o.path: o.data for o in pages}
     outputs: list[Output] = []
     for bundle in search_bundles(site):
-        documents = [(s.url, html[path]) for s in bundle.stories
-                     if (path := urls.output_path(s.url)) in html]
-        if not documents:
+        wanted = [(s.url, path) for s in bundle.stories
+                  if (path := urls.output_path(s.url)) in pages]
+        if not wanted:
             continue
+        documents = ((url, pages[path]) for url, path in wanted)
         files = _canonical(_run_async(partial(_index, documents, site.config.language)))
         keep = _wanted if bundle.primary else _wanted_merged
         outputs += (Output(urls.output_path(bundle.url + name), data)
@@ -230,7 +234,8 @@ def _run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return pool.submit(lambda: asyncio.run(make())).result()
 
 
-async def _index(documents: list[tuple[str, bytes]], language: str) -> list[tuple[str, bytes]]:
+async def _index(documents: Iterable[tuple[str, bytes]], language: str,
+                 ) -> list[tuple[str, bytes]]:
     """Add every page (in order, pipelined) and return the bundle's files."""
     service = await _Service().launch()
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from generator import urls
@@ -80,16 +80,18 @@ class Pages:
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
                  progress: Progress | None = None, *,
-                 cache_dir: Path | None = None, jobs: int | None = None) -> list[Output]:
+                 cache_dir: Path | None = None, jobs: int | None = None) -> Iterator[Output]:
     """Every HTML page of the site plus the theme's fingerprinted static files.
 
-    Compiled templates are kept in `cache_dir` between builds. With `jobs` > 1 pages are
-    rendered in that many forked workers (more memory; see render/workers.py).
+    Each is yielded as soon as it is made, so the build can write it and drop its bytes
+    (the pages of 100,000 stories are 3 GB). Compiled templates are kept in `cache_dir`
+    between builds. With `jobs` > 1 pages are rendered in that many forked workers (more
+    memory; see render/workers.py).
     """
     pages = Pages(site, root, diags, cache_dir=cache_dir)
     if not pages.ok:
-        return []
-    outputs = [Output(path, file.read_bytes()) for path, file in pages.static.items()]
+        return
+    yield from (Output(path, file.read_bytes()) for path, file in pages.static.items())
     plan = pages.planned
 
     def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
@@ -108,5 +110,4 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
-        outputs.append(Output(path, data))
-    return outputs
+        yield Output(path, data)

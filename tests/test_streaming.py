@@ -1,0 +1,124 @@
+"""`kabar build` streams its files into the staging folder as they are made: the same
+bytes as a build in memory, and a build that fails after its pages were written still
+leaves the previous output/ as it was and no staging folder behind."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_TIME, REPO, SOURCE_DATE_EPOCH, outputs
+
+from generator import build as pipeline
+from generator.build import BuildOptions, BuildResult, build
+from generator.diagnostics import BuildFailed
+from generator.writer import MARKER, staging
+
+GOLDEN = REPO / "tests" / "golden" / "site"
+
+
+def streamed(root: Path, out: Path) -> tuple[BuildResult, int]:
+    """Build `root` the way `kabar build` does: every file into the staging folder."""
+    with staging(out) as stage:
+        result = build(root, BuildOptions(build_time=BUILD_TIME), sink=stage)
+        files, _ = stage.commit()
+    return result, files
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MARKER}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def test_the_example_portal_streamed_is_byte_identical_to_the_build_in_memory(
+        example_result: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages, theme files, the Pagefind index (its story pages read back from the staging
+    # folder), share cards, feeds and sitemaps.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    out = tmp_path / "output"
+    result, files = streamed(REPO, out)
+    wanted = outputs(example_result)
+    assert result.outputs == ()  # nothing was kept
+    assert files == len(wanted) == len(tree(out))
+    assert tree(out) == wanted
+    assert any(path.startswith("pagefind/fragment/") for path in wanted)
+    assert any(path.endswith("/kartu.jpg") for path in wanted)
+
+
+def test_a_portal_with_indexnow_streamed_gives_the_same_manifest(tmp_path: Path) -> None:
+    # The manifest hashes every HTML page as it passes on its way to the disk.
+    out = tmp_path / "output"
+    streamed(GOLDEN, out)
+    in_memory = outputs(build(GOLDEN, BuildOptions(build_time=BUILD_TIME)))
+    assert tree(out) == in_memory
+    manifest = in_memory[".well-known/kabar-manifest.json"]
+    assert manifest.count(b"https://") > 10
+
+
+def test_a_collision_found_after_the_pages_were_written_leaves_the_output_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "portal"
+    shutil.copytree(GOLDEN, root)
+    out = tmp_path / "site" / "output"
+    streamed(root, out)
+    before = {p: (p.stat().st_ino, hashlib.sha256(p.read_bytes()).digest())
+              for p in out.rglob("*") if p.is_file()}
+    # kabar writes robots.txt itself (after every page): a second one is a collision that
+    # only the end of the build sees.
+    (root / "content" / "static" / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    (root / "content" / "stories" / "2024" / "pojok-baca-sd-mekarsari.md").write_text(
+        (GOLDEN / "content/stories/2024/pojok-baca-sd-mekarsari.md").read_text()
+        .replace("Pojok Baca", "Sudut Baca"), encoding="utf-8")
+    on_disk_at_the_check: list[str] = []
+    check = pipeline._check_collisions
+
+    def spy(paths, owners, diags):  # type: ignore[no-untyped-def]
+        staged = next(out.parent.glob(f".{out.name}.staging-*"))
+        on_disk_at_the_check.extend(sorted(p.relative_to(staged).as_posix()
+                                           for p in staged.rglob("index.html")))
+        check(paths, owners, diags)
+
+    monkeypatch.setattr(pipeline, "_check_collisions", spy)
+
+    with pytest.raises(BuildFailed) as failed:
+        streamed(root, out)
+
+    [error] = failed.value.diagnostics.errors
+    assert error.message == ("dua berkas keluaran memakai alamat yang sama: robots.txt (dari "
+                             "content/static/robots.txt dan berkas buatan kabar /robots.txt)")
+    assert "index.html" in on_disk_at_the_check  # the pages were streamed, then it failed
+    assert len(on_disk_at_the_check) > 20
+    assert {p: (p.stat().st_ino, hashlib.sha256(p.read_bytes()).digest())
+            for p in out.rglob("*") if p.is_file()} == before
+    assert leftovers(out) == []
+
+
+def test_a_failed_build_through_the_cli_removes_its_staging_folder(tmp_path: Path) -> None:
+    # A template that fails on story pages only: the other pages are already on disk.
+    from test_crash_safety import leftovers as cli_leftovers
+    from test_crash_safety import run_cli, snapshot
+    root = tmp_path / "portal"
+    shutil.copytree(GOLDEN, root)
+    out = tmp_path / "site" / "output"
+    assert run_cli(root, out).returncode == 0
+    before = snapshot(out)
+    theme = root / "themes" / "rusak"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "theme.yaml").write_text("name: rusak\nextends: default\n", encoding="utf-8")
+    (theme / "templates" / "story.html").write_text("{{ page.tidak_ada.sama_sekali }}\n")
+    site_yaml = root / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace(
+        "theme: default\n", "theme: rusak\n"), encoding="utf-8")
+
+    result = run_cli(root, out)
+
+    assert result.returncode == 1, result.stderr
+    assert "story.html:1" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(out) == before
+    assert cli_leftovers(out) == []
