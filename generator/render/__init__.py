@@ -12,6 +12,7 @@ from generator.diagnostics import Diagnostics
 from generator.model import Output, Site
 from generator.render import templates, workers
 from generator.render.dates import DateFormatter
+from generator.render.pagecache import PageCache
 from generator.render.pages import PageMaker, PageSpec
 from generator.render.theme import static_files, theme_chain
 from generator.render.views import Views
@@ -52,6 +53,10 @@ class Pages:
         self.env = templates.make_environment(chain, dates, site.config.language, asset_url,
                                               cache_dir)
         self.views = Views(site, dates[site.config.language])
+        #: Rendered pages kept between builds (none in `kabar serve`, which has no cache).
+        self.cache = PageCache(cache_dir / "pages", chain, site.config, site.config.timezone,
+                               shared=[self.views.t_for(lang) for lang in LANGUAGES]) \
+            if cache_dir is not None and chain else None
         #: Theme static files: output path → the file (fingerprinted names).
         self.static: dict[str, Path] = {
             urls.output_path(asset_urls[f.name]): f.path for f in self.statics}
@@ -68,14 +73,30 @@ class Pages:
         return self.render_spec(self.plan[path], problems)
 
     def render_spec(self, make: Callable[[], PageSpec], problems: Diagnostics) -> bytes | None:
+        return self.render_cached(make, problems)[0]
+
+    def render_cached(self, make: Callable[[], PageSpec],
+                      problems: Diagnostics) -> tuple[bytes | None, str]:
+        """The page's bytes (None when its template failed) and its cache entry ("" when
+        it has none): from the page cache when its context and environment are unchanged."""
         spec = make()
         # `site` (its navigation) and `t` speak the page's language: a translation's page
         # is in the translation's language throughout.
         lang = spec.page.lang
-        html = templates.render(self.env, spec.template, {
-            "site": self.views.site_view(lang), "t": self.views.t_for(lang),
-            "page": spec.page, **spec.context}, self.root, problems)
-        return None if html is None else html.encode("utf-8")
+        context = {"site": self.views.site_view(lang), "t": self.views.t_for(lang),
+                   "page": spec.page, **spec.context}
+        key = self.cache.key(spec.template, context) if self.cache is not None else None
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached, key
+        html = templates.render(self.env, spec.template, context, self.root, problems)
+        if html is None:
+            return None, ""
+        data = html.encode("utf-8")
+        if key is not None and self.cache is not None:
+            self.cache.put(key, data)
+        return data, key or ""
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
@@ -92,13 +113,14 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     outputs = [Output(path, file.read_bytes()) for path, file in pages.static.items()]
     plan = pages.planned
 
-    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
+    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None, str]:
         path, make = plan[number]
-        return path, pages.render_spec(make, problems)
+        return (path, *pages.render_cached(make, problems))
 
     failures = 0
+    used: set[str] = set()
     results = workers.render_all(render, len(plan), jobs)
-    for done, ((path, data), problems) in enumerate(results, start=1):
+    for done, ((path, data, key), problems) in enumerate(results, start=1):
         if progress is not None:
             progress("halaman", done, len(plan))
         for problem in problems:
@@ -108,5 +130,8 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
+        used.add(key)
         outputs.append(Output(path, data))
+    if pages.cache is not None and not failures:
+        pages.cache.prune(used)  # what no page used: old versions of edited pages
     return outputs
