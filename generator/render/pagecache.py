@@ -21,6 +21,7 @@ removed after it. Standard library only.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import hashlib
 import io
@@ -35,7 +36,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from generator import model
 from generator.cache import FileCache
+from generator.render import seo, views
 from generator.render.theme import ThemeDir
 from generator.render.views import SiteView, StoryView
 
@@ -46,53 +49,57 @@ LIBRARIES = ("jinja2", "markupsafe", "babel")
 
 #: Objects shared by many pages, each hashed once per build and pickled as its hash.
 _SHARED = (SiteView, StoryView)
-#: How a type is pickled (decided once per type): one of these, or a function giving a
-#: dataclass's fields as a tuple (operator.attrgetter: one C call).
-_OWN_WAY, _BY_HASH, _AS_DICT = "own way", "by hash", "as dict"
-Way = str | Callable[[Any], tuple[Any, ...]]
-_WAYS: dict[type, Way] = {}
+#: The modules whose dataclasses make up template contexts: pickled as their fields, with
+#: one C call (operator.attrgetter); another dataclass is pickled pickle's own (slower) way.
+_VIEW_MODULES = (views, seo, model)
 
 
 def _shared(digest: str) -> None:
     """Stands for a shared object in a page's pickle (never called: nothing is unpickled)."""
 
 
+Reduce = Callable[[Any], Any]
+
+
+def _dispatch(cache: PageCache) -> dict[type, Reduce]:
+    """How each type is reduced, looked up by pickle in C: a mappingproxy (frozen config
+    sections) as its dict, shared views as their hash, the view dataclasses as their
+    fields; the tuple of every page link of a list (the same tuple on each of its pages)
+    as its hash too. Sets keep their own order, which differs between processes: a
+    context holding one is only ever a cache miss."""
+    table: dict[type, Reduce] = dict(copyreg.dispatch_table)
+    table[types.MappingProxyType] = lambda proxy: (dict, (tuple(proxy.items()),))
+    for module in _VIEW_MODULES:
+        for kind in vars(module).values():
+            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+                table[kind] = _by_fields(kind)
+    for kind in _SHARED:
+        table[kind] = lambda obj: (_shared, (cache.shared_digest(obj),))
+    others = operator.attrgetter(*(f.name for f in dataclasses.fields(views.ListingView)
+                                   if f.name != "pages"))
+
+    def listing(obj: views.ListingView) -> tuple[Any, ...]:
+        return views.ListingView, (others(obj), cache.shared_digest(obj.pages))
+
+    table[views.ListingView] = listing
+    return table
+
+
+def _by_fields(kind: type) -> Reduce:
+    names = [f.name for f in dataclasses.fields(kind)]
+    if len(names) == 1:
+        return lambda obj: (kind, (getattr(obj, names[0]),))
+    get = operator.attrgetter(*names)
+    return lambda obj: (kind, (get(obj),))
+
+
 class _Pickler(pickle.Pickler):
-    """Pickles by value: dataclasses as their fields, a mappingproxy (frozen config
-    sections) as its dict, shared view objects as their hash. Sets keep their own order,
-    which differs between processes: a context holding one is only ever a cache miss."""
+    """Pickles by value, in the same bytes in every process (see _dispatch)."""
 
     def __init__(self, file: io.BytesIO, cache: PageCache) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: equal values pickle alike, whatever object holds them
-        self.cache = cache
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        way = _WAYS.get(kind)
-        if way is None:
-            way = _WAYS[kind] = _way(kind)
-        if way is _OWN_WAY:
-            return NotImplemented
-        if way is _BY_HASH:
-            return _shared, (self.cache.shared_digest(obj),)
-        if way is _AS_DICT:
-            return dict, (tuple(obj.items()),)
-        assert callable(way)
-        return kind, (way(obj),)
-
-
-def _way(kind: type) -> Way:
-    if kind in _SHARED:
-        return _BY_HASH
-    if kind is types.MappingProxyType:
-        return _AS_DICT
-    names = [f.name for f in dataclasses.fields(kind)] if dataclasses.is_dataclass(kind) else []
-    if not names:
-        return _OWN_WAY
-    if len(names) == 1:
-        return lambda obj: (getattr(obj, names[0]),)
-    return operator.attrgetter(*names)
+        self.dispatch_table = cache.dispatch
 
 
 class PageCache:
@@ -104,6 +111,7 @@ class PageCache:
         self.folder = folder
         #: id → (object, hash): the object is kept so that its id is not reused.
         self.shared: dict[int, tuple[object, str]] = {}
+        self.dispatch = _dispatch(self)
         for obj in shared:  # plain dicts shared by every page (the UI strings `t`)
             self.shared[id(obj)] = (obj, "")
         self.environment = _environment(chain, self._pickle(config), timezone)
@@ -166,6 +174,8 @@ def _by_value(obj: object) -> tuple[Any, ...]:
     """A shared object's own value: its type and fields (a dict: its items)."""
     if isinstance(obj, dict):
         return ("dict", tuple(obj.items()))
+    if isinstance(obj, tuple):
+        return ("tuple", obj)
     kind = type(obj)
     return (f"{kind.__module__}.{kind.__qualname__}",
             tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)))  # type: ignore[arg-type]
