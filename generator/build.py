@@ -34,7 +34,7 @@ from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
-from generator.structure import build_site
+from generator.structure import SiteMemo, build_site
 from generator.structure.routes import history_lastmods
 
 #: Pure results kept between builds (rendered Markdown, compiled templates, share cards),
@@ -171,9 +171,10 @@ class _Handed:
 
 
 def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
-              memo: Memo | None = None) -> Site:
+              memo: Memo | None = None, sites: SiteMemo | None = None) -> Site:
     """Stages 1-3: the site as data, nothing rendered (`build`, `kabar report`, and
-    `kabar serve` with its `memo` of what each content file gave last time)."""
+    `kabar serve` with its `memo` of what each content file gave last time and its
+    `sites` memo of the last grouping)."""
     # 1. Configuration
     config = load_config(root, diags)
     _stop_if_failed(diags, options)
@@ -194,9 +195,10 @@ def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
         options.progress("cerita", len(content.stories), len(content.stories))
 
     # 3. Structure: region tree, groupings
-    return build_site(config, content.stories, content.pages, content.assets, build_time,
-                      unlisted=content.unlisted, factchecks=content.factchecks,
-                      next_change=content.next_change)
+    return (sites.build if sites is not None else build_site)(
+        config, content.stories, content.pages, content.assets, build_time,
+        unlisted=content.unlisted, factchecks=content.factchecks,
+        next_change=content.next_change)
 
 
 def _stop_if_failed(diags: Diagnostics, options: BuildOptions) -> None:

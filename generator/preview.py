@@ -20,7 +20,6 @@ comparing every output: nothing is rendered to find out.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import threading
 import time
@@ -48,6 +47,7 @@ from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import Pages
+from generator.structure import SiteMemo
 from generator.structure.routes import history_lastmods
 
 __all__ = ["PageFailed", "Preview", "Previewer"]
@@ -67,20 +67,32 @@ class Previewer:
     def __init__(self, root: Path, options: BuildOptions | None = None) -> None:
         self.root, self.options = root, options or BuildOptions(drafts=True)
         self.memo = Memo()
+        self.sites = SiteMemo()
+        self.last: Preview | None = None  # the last good one
 
     def __call__(self) -> Preview:
-        """Stages 1-3 and the plan of every file; raises BuildFailed like `build()`."""
+        """Stages 1-3 and the paths of every file; raises BuildFailed like `build()`."""
         started = time.perf_counter()
         diags = Diagnostics()
-        site = load_site(self.root, self.options, diags, self.memo)
-        pages = Pages(site, self.root, diags)  # templates compiled once per process
+        site = load_site(self.root, self.options, diags, self.memo, self.sites)
+        last = self.last
+        # The theme's environment and compiled templates are taken over while the theme's
+        # files are the same (render.Pages).
+        pages = Pages(site, self.root, diags, previous=last.pages if last else None)
         if diags.has_errors(strict=self.options.strict):
             raise BuildFailed(diags)
-        preview = Preview(self.root, site, pages, diags, self.memo)
-        _check_collisions(preview.known_paths(), lambda: _sources(site), diags)
-        if diags.has_errors(strict=self.options.strict):
-            raise BuildFailed(diags)
+        # Only stories' contents changed (structure.SiteMemo: the same lists, addresses
+        # and groupings): the pages are at the same addresses as in the last preview.
+        same = last if last is not None and self.sites.previous is last.site else None
+        preview = Preview(self.root, site, pages, diags, self.memo, same)
+        known = preview.known_paths()
+        if last is None or known != last.known:  # the last one's were checked
+            _check_collisions(known, lambda: _sources(site), diags)
+            if diags.has_errors(strict=self.options.strict):
+                raise BuildFailed(diags)
+        preview.known = known
         preview.seconds = time.perf_counter() - started
+        self.last = preview
         return preview
 
 
@@ -101,9 +113,15 @@ class Preview:
     """One good rebuild: the Site, and every file of its build, made when asked for."""
 
     def __init__(self, root: Path, site: Site, pages: Pages, diagnostics: Diagnostics,
-                 memo: Memo) -> None:
+                 memo: Memo, same: Preview | None = None) -> None:
         self.root, self.site, self.pages, self.diagnostics = root, site, pages, diagnostics
         self.seconds = 0.0
+        self.known: list[str] = []  # known_paths(), once checked for collisions
+        #: Every page's output path, in plan order: planning them all takes as long as the
+        #: rest of a save on 10,000 stories, so taken from `same` when its pages are at
+        #: the same addresses.
+        self.page_paths: list[str] = same.page_paths if same is not None else [
+            path for path, _ in pages.planned]
         self._files: dict[str, Path] = {
             **pages.static, **{path: root / source
                                for path, source in asset_sources(site).items()}}
@@ -111,8 +129,8 @@ class Preview:
         self._made: dict[str, bytes] = {}
         self._render_lock = threading.Lock()
         self._images = _Once(lambda p: image_makers(p.site, p.root, p.root / CACHE))
-        self._card_paths = frozenset(urls.output_path(urls.share_card(s.url))
-                                     for s in site.every_story()) \
+        self._card_paths: frozenset[str] = same._card_paths if same is not None else frozenset(
+            urls.output_path(urls.share_card(s.url)) for s in site.every_story()) \
             if site.config.cards.enabled else frozenset()
         # The makers get the preview when called, rather than holding it: no reference
         # cycle, so a replaced preview is freed at once (see dev/__init__.py on gc).
@@ -129,15 +147,15 @@ class Preview:
 
     def has(self, path: str) -> bool:
         """A page or a copied file at this output path (no group is made to find out)."""
-        return path in self.pages.plan or path in self._files
+        return path in self._files or self.pages.find(path) is not None
 
     def get(self, path: str) -> bytes | None:
         """The bytes `kabar build` writes at `path`; None when it writes nothing there.
         Raises PageFailed when the page's template fails."""
-        if path in self.pages.plan:
-            return self.page(path)
-        if path in self._files:
+        if path in self._files:  # one path is never a page and a file (collisions)
             return self._files[path].read_bytes()
+        if self.pages.find(path) is not None:
+            return self.page(path)
         if path in self._card_paths or path.endswith(".webp"):
             make = self._images.get(self).get(path)
             if make is not None:
@@ -164,7 +182,7 @@ class Preview:
 
     def known_paths(self) -> list[str]:
         """Every path known without making anything: pages, copied files, share cards."""
-        return [*(path for path, _ in self.pages.planned), *self._files, *self._card_paths]
+        return [*self.page_paths, *self._files, *self._card_paths]
 
     def _group_of(self, path: str) -> str | None:
         name = posixpath.basename(path)
@@ -220,17 +238,11 @@ def _inputs(site: Site, pages: Pages, files: dict[str, Path], memo: Memo,
     the bytes of every story and page (their digests, from the memo), the theme's files,
     the stat of every copied file, the git history, and the next scheduled change (a
     story whose time came changes it). Equal keys: the browser need not reload."""
-    theme = hashlib.blake2b(digest_size=20)
-    for folder in pages.chain:
-        for file in sorted(folder.path.rglob("*")):
-            if file.is_file():
-                theme.update(f"{file}\0".encode())
-                theme.update(file.read_bytes())
     copied = []
     for path, file in sorted(files.items()):
         stat = file.stat()
         copied.append((path, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
     return (site.config, tuple((path, entry.digest) for path, entry in memo.files.items()),
-            theme.hexdigest(), tuple(copied),
+            pages.theme_key[-1], tuple(copied),
             tuple((s.path, s.history) for s in site.every_story()),
             tuple((p.path, p.history) for p in site.pages), site.next_change)

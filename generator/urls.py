@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -17,6 +18,8 @@ MAX_SLUG = 80
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of the text, asked for every tag
+# of every story on every build and every save of `kabar serve`
 def slugify(text: str) -> str:
     """URL-safe, stable slug: ASCII lowercase words joined by '-', at most 80 characters.
 

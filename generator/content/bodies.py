@@ -68,9 +68,8 @@ class Rendered:
 
 def resolver(links: Links, source: str, page_url: str) -> Resolver:
     """Resolve a relative link written in `source` to a URL (and maybe an asset)."""
-    folder = posixpath.dirname(source)
-
     def resolve(target: str) -> Resolved | Unresolved:
+        folder = posixpath.dirname(source)  # here: most bodies have no link to resolve
         path = posixpath.normpath(posixpath.join(folder, urllib.parse.unquote(target)))
         if not path.startswith("content/"):
             return Unresolved(f"tautan '{target}' keluar dari folder content/",

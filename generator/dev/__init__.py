@@ -56,7 +56,6 @@ class Rebuilder:
         # noindex, so operators can read them before they are published.
         self.preview = Previewer(root)
         self._lock = threading.Lock()
-        self._frozen = False
 
     def __call__(self) -> None:
         with self._lock:
@@ -64,39 +63,51 @@ class Rebuilder:
                 return
             if self.before is not None:
                 self.before()
+            # No cycle collection while the preview is made: a rebuild allocates hundreds
+            # of thousands of objects, and each full collection it set off walked every
+            # one of them, and the previous preview's (0.2-0.4 s a save on 10,000 stories).
+            # What survives a good rebuild is frozen below, so later collections walk only
+            # what was made after it.
+            gc.disable()
             try:
-                result = self.preview()
-            except BuildFailed as exc:
-                # Notes (a story waiting for review) are not why a build failed.
-                problems = tuple(d for d in exc.diagnostics if d.severity != "info")
-                self.log(format_report(problems))
-                self.log(f"gagal: {len(exc.diagnostics.errors)} kesalahan. Peramban tetap "
-                         "menampilkan hasil terakhir yang berhasil; simpan perbaikannya.")
-            except OSError as exc:  # a file vanished or was half-written mid-build
-                problems = (self._vanished(exc),)
-                self.log(problems[0].format())
-            except Exception as exc:  # a bug in kabar must not stop the server
-                self.log(traceback.format_exc().rstrip())
-                problems = (Diagnostic(
-                    path="kabar", line=0, message=f"kesalahan di kabar: {type(exc).__name__}: "
-                    f"{exc}", hint="ini bukan kesalahan konten Anda; lihat terminal dan mohon "
-                    "laporkan"),)
-            else:
-                changed = self.live.succeeded(result)
-                if not self._frozen:
-                    # The first build's objects (the content memo: every story's parsed
-                    # front matter and body) live as long as serve: moved out of the
-                    # cycle collector's sight, a full collection no longer walks millions
-                    # of them in the middle of a rebuild (seconds on 10,000 stories).
-                    # Refcounting still frees them when a file changes.
-                    gc.freeze()
-                    self._frozen = True
-                if len(result.diagnostics):
-                    self.log(format_report(result.diagnostics))
-                note = "" if changed else " (tidak ada yang berubah)"
-                self.log(f"dibangun: {result.summary()}{note}")
-                return
-            self.live.failed(problems)
+                self._rebuild()
+            finally:
+                gc.enable()
+
+    def _rebuild(self) -> None:
+        """Make a preview and publish it, or publish why it could not be made."""
+        try:
+            result = self.preview()
+        except BuildFailed as exc:
+            # Notes (a story waiting for review) are not why a build failed.
+            problems = tuple(d for d in exc.diagnostics if d.severity != "info")
+            self.log(format_report(problems))
+            self.log(f"gagal: {len(exc.diagnostics.errors)} kesalahan. Peramban tetap "
+                     "menampilkan hasil terakhir yang berhasil; simpan perbaikannya.")
+        except OSError as exc:  # a file vanished or was half-written mid-build
+            problems = (self._vanished(exc),)
+            self.log(problems[0].format())
+        except Exception as exc:  # a bug in kabar must not stop the server
+            self.log(traceback.format_exc().rstrip())
+            problems = (Diagnostic(
+                path="kabar", line=0, message=f"kesalahan di kabar: {type(exc).__name__}: "
+                f"{exc}", hint="ini bukan kesalahan konten Anda; lihat terminal dan mohon "
+                "laporkan"),)
+        else:
+            changed = self.live.succeeded(result)
+            # The preview and the memo (every story's parsed front matter and body)
+            # live until the next save: moved out of the cycle collector's sight, no
+            # collection walks them again (seconds on 10,000 stories). Refcounting
+            # still frees them when they are replaced: a preview holds no reference
+            # cycle (the Jinja environment, which has some, is kept while the theme
+            # is unchanged: render.Theme).
+            gc.freeze()
+            if len(result.diagnostics):
+                self.log(format_report(result.diagnostics))
+            note = "" if changed else " (tidak ada yang berubah)"
+            self.log(f"dibangun: {result.summary()}{note}")
+            return
+        self.live.failed(problems)
 
     def _vanished(self, exc: OSError) -> Diagnostic:
         name = relpath(Path(exc.filename), self.root) if exc.filename else "content/"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from generator import urls
 from generator.config.schema import LANGUAGES
 from generator.diagnostics import Diagnostics
-from generator.model import Output, Site
+from generator.model import Output, Site, Story
 from generator.render import templates, workers
 from generator.render.dates import DateFormatter
+from generator.render.pagecache import PageCache
 from generator.render.pages import PageMaker, PageSpec
-from generator.render.theme import static_files, theme_chain
+from generator.render.templates import Environment
+from generator.render.theme import StaticFile, static_files, theme_chain, theme_digest
 from generator.render.views import Views
 
 __all__ = ["Pages", "render_pages"]
@@ -35,47 +39,103 @@ class Pages:
     """
 
     def __init__(self, site: Site, root: Path, diags: Diagnostics, *,
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, previous: Pages | None = None) -> None:
         self.site, self.root = site, root
         self.chain = chain = theme_chain(root, site.config.theme, diags)
         self.ok = bool(chain)
-        self.statics = static_files(chain) if chain else []
-        asset_urls = {f.name: urls.asset(f.fingerprinted) for f in self.statics}
+        #: What the theme side (static files, the Jinja environment) is made from: with
+        #: `previous` (kabar serve) it is taken over when this is equal, files' bytes and all.
+        self.theme_key = (root, chain, site.config.timezone, site.config.language,
+                          cache_dir, theme_digest(chain))
+        self.dates: dict[str, DateFormatter]
+        self.statics: tuple[StaticFile, ...]
+        self.env: Environment
+        self.asset_urls: dict[str, str]
+        asset_urls: dict[str, str]
+        if previous is not None and previous.theme_key == self.theme_key:
+            self.statics, self.env, self.dates = previous.statics, previous.env, previous.dates
+            asset_urls = previous.asset_urls
+        else:
+            self.statics = static_files(chain) if chain else ()
+            asset_urls = {f.name: urls.asset(f.fingerprinted) for f in self.statics}
 
-        def asset_url(name: str) -> str:
-            if name not in asset_urls:
-                raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
-            return asset_urls[name]
+            def asset_url(name: str) -> str:
+                if name not in asset_urls:
+                    raise KeyError(f"berkas statis '{name}' tidak ada di folder static/ tema")
+                return asset_urls[name]
 
-        zone = zoneinfo.ZoneInfo(site.config.timezone)
-        dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
-        self.env = templates.make_environment(chain, dates, site.config.language, asset_url,
-                                              cache_dir)
-        self.views = Views(site, dates[site.config.language])
+            zone = zoneinfo.ZoneInfo(site.config.timezone)
+            self.dates = {lang: DateFormatter(lang, zone) for lang in LANGUAGES}
+            self.env = templates.make_environment(chain, self.dates, site.config.language,
+                                                  asset_url, cache_dir)
+        self.asset_urls = asset_urls
+        self.views = Views(site, self.dates[site.config.language])
+        #: Rendered pages kept between builds (none in `kabar serve`, which has no cache).
+        self.cache = PageCache(cache_dir / "pages", chain, site.config, site.config.timezone,
+                               shared=[self.views.t_for(lang) for lang in LANGUAGES]) \
+            if cache_dir is not None and chain else None
         #: Theme static files: output path → the file (fingerprinted names).
         self.static: dict[str, Path] = {
             urls.output_path(asset_urls[f.name]): f.path for f in self.statics}
-        #: Every page in plan order: output path and the function that builds its spec
-        #: (two pages may claim one path: build.py reports that collision).
-        self.planned: list[tuple[str, Callable[[], PageSpec]]] = [
-            (urls.output_path(url), make)
-            for url, make in PageMaker(site, self.views).plan()] if chain else []
-        #: The same, by output path.
-        self.plan: dict[str, Callable[[], PageSpec]] = dict(self.planned)
+
+    @functools.cached_property
+    def planned(self) -> list[tuple[str, Callable[[], PageSpec]]]:
+        """Every page in plan order: output path and the function that builds its spec
+        (two pages may claim one path: build.py reports that collision). Made when first
+        asked for: `kabar serve` finds a story's page without it (`find`)."""
+        return [(urls.output_path(url), make)
+                for url, make in self.maker.plan()] if self.chain else []
+
+    @functools.cached_property
+    def plan(self) -> dict[str, Callable[[], PageSpec]]:
+        """The same, by output path."""
+        return dict(self.planned)
+
+    @functools.cached_property
+    def maker(self) -> PageMaker:
+        return PageMaker(self.site, self.views)
+
+    @functools.cached_property
+    def _story_paths(self) -> dict[str, Story]:
+        return {urls.output_path(s.url): s for s in self.site.every_story()}
+
+    def find(self, path: str) -> Callable[[], PageSpec] | None:
+        """What `plan` holds at `path`; a story's page is found without planning the rest."""
+        story = self._story_paths.get(path) if self.chain else None
+        return partial(self.maker.story, story) if story is not None else self.plan.get(path)
 
     def render(self, path: str, problems: Diagnostics) -> bytes | None:
-        """The page at output `path` (a key of `plan`); None when its template failed."""
-        return self.render_spec(self.plan[path], problems)
+        """The page at output `path` (see `find`); None when its template failed."""
+        make = self.find(path)
+        if make is None:
+            raise KeyError(path)
+        return self.render_spec(make, problems)
 
     def render_spec(self, make: Callable[[], PageSpec], problems: Diagnostics) -> bytes | None:
+        return self.render_cached(make, problems)[0]
+
+    def render_cached(self, make: Callable[[], PageSpec],
+                      problems: Diagnostics) -> tuple[bytes | None, str]:
+        """The page's bytes (None when its template failed) and its cache entry ("" when
+        it has none): from the page cache when its context and environment are unchanged."""
         spec = make()
         # `site` (its navigation) and `t` speak the page's language: a translation's page
         # is in the translation's language throughout.
         lang = spec.page.lang
-        html = templates.render(self.env, spec.template, {
-            "site": self.views.site_view(lang), "t": self.views.t_for(lang),
-            "page": spec.page, **spec.context}, self.root, problems)
-        return None if html is None else html.encode("utf-8")
+        context = {"site": self.views.site_view(lang), "t": self.views.t_for(lang),
+                   "page": spec.page, **spec.context}
+        key = self.cache.key(spec.template, context) if self.cache is not None else None
+        if key is not None and self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached, key
+        html = templates.render(self.env, spec.template, context, self.root, problems)
+        if html is None:
+            return None, ""
+        data = html.encode("utf-8")
+        if key is not None and self.cache is not None:
+            self.cache.put(key, data)
+        return data, key or ""
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
@@ -94,13 +154,14 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     yield from (Output(path, file.read_bytes()) for path, file in pages.static.items())
     plan = pages.planned
 
-    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None]:
+    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None, str]:
         path, make = plan[number]
-        return path, pages.render_spec(make, problems)
+        return (path, *pages.render_cached(make, problems))
 
     failures = 0
+    used: set[str] = set()
     results = workers.render_all(render, len(plan), jobs)
-    for done, ((path, data), problems) in enumerate(results, start=1):
+    for done, ((path, data, key), problems) in enumerate(results, start=1):
         if progress is not None:
             progress("halaman", done, len(plan))
         for problem in problems:
@@ -110,4 +171,7 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
+        used.add(key)
         yield Output(path, data)
+    if pages.cache is not None and not failures:
+        pages.cache.prune(used)  # what no page used: old versions of edited pages

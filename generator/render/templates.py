@@ -21,6 +21,9 @@ from generator.diagnostics import Diagnostics
 from generator.render.dates import DateFormatter
 from generator.render.theme import ThemeDir
 
+#: The type of the one environment, for the modules that hold it without importing Jinja2.
+Environment = jinja2.Environment
+
 
 class ThemeError(Exception):
     """A template failed; carries the located diagnostic text."""

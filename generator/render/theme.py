@@ -133,3 +133,14 @@ def static_files(chain: tuple[ThemeDir, ...]) -> tuple[StaticFile, ...]:
         stem, ext = posixpath.splitext(name)
         files.append(StaticFile(name, path, f"{stem}.{digest}{ext}"))
     return tuple(files)
+
+
+def theme_digest(chain: tuple[ThemeDir, ...]) -> str:
+    """Every file of the chain's folders, by path and bytes: equal digests, equal theme."""
+    digest = hashlib.blake2b(digest_size=20)
+    for folder in chain:
+        for file in sorted(folder.path.rglob("*")):
+            if file.is_file():
+                digest.update(f"{file}\0".encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()

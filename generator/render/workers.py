@@ -24,8 +24,9 @@ from generator.workers import start_method
 
 CHUNK = 64
 
-#: One page: its output path and bytes (None when its template failed), and its problems.
-Page = tuple[str, bytes | None]
+#: One page: its output path, its bytes (None when its template failed) and its page-cache
+#: entry ("" for none); then its problems.
+Page = tuple[str, bytes | None, str]
 Result = tuple[Page, tuple[Diagnostic, ...]]
 Render = Callable[[int, Diagnostics], Page]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import TypeVar
@@ -13,7 +14,7 @@ from generator.config import region_kind, walk_regions
 from generator.config.schema import LANGUAGES, SiteConfig
 from generator.model import Asset, Page, Region, ScheduledChange, Site, Story, Tag
 
-__all__ = ["build_site", "resolve_regions", "story_order"]
+__all__ = ["SiteMemo", "build_site", "resolve_regions", "story_order"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -127,3 +128,87 @@ def build_site(config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page
         unlisted=_newest_first(unlisted), factchecks=_newest_first(factchecks),
         next_change=next_change,
     )
+
+
+#: Every field of a Story that `build_site` reads (tests/test_preview.py holds this by
+#: recording what it reads): two stories equal in these are grouped and ordered alike.
+def grouping_fields(story: Story) -> tuple[object, ...]:
+    meta = story.meta
+    return (story.url, meta.date, meta.lang, meta.region, meta.category, meta.author,
+            meta.tags, meta.translation_key)
+
+
+class SiteMemo:
+    """`kabar serve`'s last `build_site` call, to make the next Site without grouping again.
+
+    When everything but some stories is equal to last time (config, pages, files, next
+    change, the time zone), and each of those stories is equal to the one at its place
+    last time in every field grouping reads (`grouping_fields`; a story reused by the
+    content memo is the very same object), the new Site is the last one with those stories
+    swapped in: every list the same length, in the same order, as `build_site` would make
+    it. Anything else (a new tag, a moved region, a changed date, a story added or gone)
+    groups afresh. `kabar build` never uses one.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple[object, ...], tuple[tuple[Story, ...], ...], Site] | None = None
+        #: The last Site of `build` was the one before with stories swapped in: the same
+        #: lists, of stories at the same addresses, grouped the same way.
+        self.swapped = False
+        self.previous: Site | None = None
+
+    def build(self, config: SiteConfig, stories: tuple[Story, ...], pages: tuple[Page, ...],
+              assets: tuple[Asset, ...], build_time: datetime, *,
+              unlisted: tuple[Story, ...] = (), factchecks: tuple[Story, ...] = (),
+              next_change: ScheduledChange | None = None) -> Site:
+        same = (config, pages, assets, build_time.tzinfo, next_change)
+        lists = (stories, unlisted, factchecks)
+        swaps = self._swaps(same, lists)
+        self.swapped = swaps is not None and self._last is not None
+        #: The Site the last one was made from, when `swapped`.
+        self.previous = self._last[2] if self.swapped and self._last is not None else None
+        if swaps is None or self._last is None:
+            site = build_site(config, stories, pages, assets, build_time, unlisted=unlisted,
+                              factchecks=factchecks, next_change=next_change)
+        else:
+            site = _swapped(self._last[2], swaps, build_time)
+        self._last = (same, lists, site)
+        return site
+
+    def _swaps(self, same: tuple[object, ...], lists: tuple[tuple[Story, ...], ...],
+               ) -> dict[int, Story] | None:
+        """id(old story) → the new one, when the new Site is the last one with these
+        swapped; None when it must be grouped afresh."""
+        if self._last is None or self._last[0] != same:
+            return None
+        swaps: dict[int, Story] = {}
+        for old_list, new_list in zip(self._last[1], lists, strict=True):
+            if len(old_list) != len(new_list):
+                return None
+            for old, new in zip(old_list, new_list, strict=True):
+                if old is not new:
+                    if grouping_fields(old) != grouping_fields(new):
+                        return None
+                    swaps[id(old)] = new
+        return swaps
+
+
+def _swapped(site: Site, swaps: dict[int, Story], build_time: datetime) -> Site:
+    """`site` with the stories of `swaps` replaced wherever they are listed."""
+    changed = swaps.keys()
+
+    def group(stories: tuple[Story, ...]) -> tuple[Story, ...]:
+        if changed.isdisjoint(map(id, stories)):
+            return stories
+        return tuple(swaps.get(id(s), s) for s in stories)
+
+    def groups(by: Mapping[K, tuple[Story, ...]]) -> Mapping[K, tuple[Story, ...]]:
+        return MappingProxyType({key: group(stories) for key, stories in by.items()}) \
+            if swaps else by
+
+    return replace(site, build_time=build_time, stories=group(site.stories),
+                   translations=group(site.translations), versions=groups(site.versions),
+                   by_region=groups(site.by_region), by_category=groups(site.by_category),
+                   by_tag=groups(site.by_tag), by_author=groups(site.by_author),
+                   by_year=groups(site.by_year), by_month=groups(site.by_month),
+                   unlisted=group(site.unlisted), factchecks=group(site.factchecks))

@@ -14,46 +14,56 @@ WINDOW = 60
 
 class Related:
     """related() for every story of one site, with each story's timestamp computed once
-    (a 10,000-story site compares 2.5 million candidates)."""
+    (a 10,000-story site compares 2.5 million candidates) and each group's URLs listed
+    once, so scoring a story is a few dictionary passes over plain strings."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.time = {s.url: s.meta.date.timestamp() for s in site.every_story()}
+        self.story = {s.url: s for s in site.every_story()}
+        self.factchecks = {s.url for s in site.every_story() if s.meta.factcheck is not None}
+        self.urls: dict[int, tuple[tuple[Story, ...], tuple[str, ...]]] = {}
 
     def __call__(self, story: Story, limit: int = 4) -> tuple[Story, ...]:
-        """Up to `limit` other stories, scored by shared tags (2 each) and same region (3)."""
-        scores: dict[str, int] = {}
-        pool: dict[str, Story] = {}
-        versions = {s.url for s in self.site.versions_of(story)} | {story.url}
-
-        def consider(candidates: tuple[Story, ...], points: int) -> None:
-            for other in self._nearest(candidates, story):
-                # itself in another language is not "related"; fact checks have their own list
-                if other.url not in versions and other.meta.factcheck is None:
-                    scores[other.url] = scores.get(other.url, 0) + points
-                    pool[other.url] = other
-
-        consider(self.site.by_region.get(story.meta.region, ()), 3)
+        """Up to `limit` other stories, scored by shared tags (2 each) and same region (3),
+        then nearest in time, then by URL."""
+        scores = dict.fromkeys(self._nearest(self.site.by_region.get(story.meta.region, ()),
+                                             story), 3)
         for name in story.meta.tags:
-            consider(self.site.by_tag.get(slugify(name), ()), 2)
+            for url in self._nearest(self.site.by_tag.get(slugify(name), ()), story):
+                scores[url] = scores.get(url, 0) + 2
+        # itself in another language is not "related"; fact checks have their own list
+        for url in (*(s.url for s in self.site.versions_of(story)), story.url):
+            scores.pop(url, None)
+        for url in self.factchecks.intersection(scores):
+            del scores[url]
+        if len(scores) > limit:  # only the stories scoring as high as the limit-th best
+            floor = heapq.nlargest(limit, scores.values())[-1]
+            candidates = [url for url, score in scores.items() if score >= floor]
+        else:
+            candidates = list(scores)
         date, time = story.meta.date.timestamp(), self.time
-        best = heapq.nsmallest(limit, pool, key=lambda url: (-scores[url],
-                                                              abs(time[url] - date), url))
-        return tuple(pool[url] for url in best)
+        candidates.sort(key=lambda url: (-scores[url], abs(time[url] - date), url))
+        return tuple(self.story[url] for url in candidates[:limit])
 
-    def _nearest(self, stories: tuple[Story, ...], story: Story) -> tuple[Story, ...]:
-        """The WINDOW stories of a group (newest first) closest in date to `story`."""
+    def _nearest(self, stories: tuple[Story, ...], story: Story) -> tuple[str, ...]:
+        """The URLs of the WINDOW stories of a group (newest first) closest in date to
+        `story`."""
+        known = self.urls.get(id(stories))
+        if known is None or known[0] is not stories:
+            known = self.urls[id(stories)] = (stories, tuple(s.url for s in stories))
+        urls = known[1]
         if len(stories) <= WINDOW:
-            return stories
+            return urls
         # Groups are in the site's order (newest first, then URL), so the story is found
         # by bisection: `tuple.index` would compare dataclasses one by one (quadratic). A
         # story not in the group (a translation) lands where its date would be.
         time = self.time
-        index = bisect.bisect_left(stories, (-story.meta.date.timestamp(), story.url),
-                                   key=lambda s: (-time[s.url], s.url))
+        index = bisect.bisect_left(urls, (-story.meta.date.timestamp(), story.url),
+                                   key=lambda url: (-time[url], url))
         index = min(index, len(stories) - 1)
         start = max(0, min(index - WINDOW // 2, len(stories) - WINDOW))
-        return stories[start:start + WINDOW]
+        return urls[start:start + WINDOW]
 
 
 def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:

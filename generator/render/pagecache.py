@@ -1,0 +1,224 @@
+"""Rendered pages kept in `.cache/pages/`, keyed by everything their template can see.
+
+A page is a pure function of two things: the context its template is rendered with (the
+page's view objects, `site`, `t`) and the environment that renders it (the theme's files,
+the filters' code and settings, the libraries' versions). The key is a hash of both:
+
+- the **context** by value, pickled: every field of every view object, so any change a
+  template could show (a title in a related-story card, a count in the navigation, a
+  story's `noindex` flag) changes the key. Nothing is guessed about which page depends on
+  which story; the page's own inputs are compared. Story views and the `site`/`t` objects
+  are shared by many pages: each is pickled once per build and stands in the page's pickle
+  as its hash;
+- the **environment**, once per build: every file of every theme in the chain, the code
+  of the render package, the site configuration, the time-zone data the date filters use,
+  and the versions of Python, Jinja2, MarkupSafe and Babel.
+
+A context that cannot be pickled (a theme given a function, say) is simply not cached.
+Entries are checksummed (cache.FileCache); entries no page of a complete build used are
+removed after it. Standard library only.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import io
+import operator
+import os
+import pickle
+import sys
+import types
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator import model
+from generator.cache import FileCache
+from generator.render import seo, views
+from generator.render.theme import ThemeDir
+from generator.render.views import SiteView, StoryView
+
+SUFFIX = ".html"
+#: kabar's own code: a function a context names is pickled by name, so its code is hashed.
+CODE = Path(__file__).resolve().parents[1]
+LIBRARIES = ("jinja2", "markupsafe", "babel")
+
+#: Objects shared by many pages, each hashed once per build and pickled as its hash.
+_SHARED = (SiteView, StoryView)
+#: The modules whose dataclasses make up template contexts: pickled as their fields, with
+#: one C call (operator.attrgetter); another dataclass is pickled pickle's own (slower) way.
+_VIEW_MODULES = (views, seo, model)
+
+
+def _shared(digest: str) -> None:
+    """Stands for a shared object in a page's pickle (never called: nothing is unpickled)."""
+
+
+Reduce = Callable[[Any], Any]
+
+
+def _dispatch(cache: PageCache) -> dict[type, Reduce]:
+    """How each type is reduced, looked up by pickle in C: a mappingproxy (frozen config
+    sections) as its dict, shared views as their hash, the view dataclasses as their
+    fields; the tuple of every page link of a list (the same tuple on each of its pages)
+    as its hash too. Sets keep their own order, which differs between processes: a
+    context holding one is only ever a cache miss."""
+    table: dict[type, Reduce] = dict(copyreg.dispatch_table)
+    table[types.MappingProxyType] = lambda proxy: (dict, (tuple(proxy.items()),))
+    for module in _VIEW_MODULES:
+        for kind in vars(module).values():
+            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+                table[kind] = _by_fields(kind)
+    for kind in _SHARED:
+        table[kind] = lambda obj: (_shared, (cache.shared_digest(obj),))
+    others = operator.attrgetter(*(f.name for f in dataclasses.fields(views.ListingView)
+                                   if f.name != "pages"))
+
+    def listing(obj: views.ListingView) -> tuple[Any, ...]:
+        return views.ListingView, (others(obj), cache.shared_digest(obj.pages))
+
+    table[views.ListingView] = listing
+    return table
+
+
+def _by_fields(kind: type) -> Reduce:
+    names = [f.name for f in dataclasses.fields(kind)]
+    if len(names) == 1:
+        return lambda obj: (kind, (getattr(obj, names[0]),))
+    get = operator.attrgetter(*names)
+    return lambda obj: (kind, (get(obj),))
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles by value, in the same bytes in every process (see _dispatch)."""
+
+    def __init__(self, file: io.BytesIO, cache: PageCache) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: equal values pickle alike, whatever object holds them
+        self.dispatch_table = cache.dispatch
+
+
+class PageCache:
+    """`key(template, context)` → an entry name, or None; `get`/`put` bytes; `prune`."""
+
+    def __init__(self, folder: Path, chain: Iterable[ThemeDir], config: Any, timezone: str,
+                 shared: Iterable[object] = ()) -> None:
+        self.files = FileCache(folder, SUFFIX)
+        self.folder = folder
+        #: id → (object, hash): the object is kept so that its id is not reused.
+        self.shared: dict[int, tuple[object, str]] = {}
+        self.dispatch = _dispatch(self)
+        for obj in shared:  # plain dicts shared by every page (the UI strings `t`)
+            self.shared[id(obj)] = (obj, "")
+        self.environment = _environment(chain, self._pickle(config), timezone)
+        self.hits = self.misses = 0  # pages rendered in this process (not in workers)
+
+    def key(self, template: str, context: Mapping[str, Any]) -> str | None:
+        """The entry of a page; None when its context cannot be pickled."""
+        try:
+            data = self._pickle((template, tuple(
+                (name, self.shared_digest(value) if id(value) in self.shared else value)
+                for name, value in context.items())))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        return hashlib.blake2b(self.environment + data, digest_size=24).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        data = self.files.get(key)
+        if data is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        self.files.put(key, data)
+
+    def prune(self, used: set[str]) -> int:
+        """Remove the entries no page of this build used; returns how many."""
+        removed = 0
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:
+            return 0
+        for entry in entries:
+            name = entry.name.removesuffix(".sha256")
+            if name.endswith(SUFFIX) and name.removesuffix(SUFFIX) not in used:
+                try:
+                    Path(entry.path).unlink()
+                    removed += 1
+                except OSError:
+                    pass  # another build's, or read-only: it only costs space
+        return removed
+
+    def shared_digest(self, obj: object) -> str:
+        known = self.shared.get(id(obj))
+        if known is None or not known[1]:
+            known = (obj, hashlib.blake2b(self._pickle(obj, top=True),
+                                          digest_size=24).hexdigest())
+            self.shared[id(obj)] = known
+        return known[1]
+
+    def _pickle(self, obj: Any, *, top: bool = False) -> bytes:
+        buffer = io.BytesIO()
+        # A shared object itself is pickled by value (its type and fields), not by its hash.
+        _Pickler(buffer, self).dump(_by_value(obj) if top else obj)
+        return buffer.getvalue()
+
+
+def _by_value(obj: object) -> tuple[Any, ...]:
+    """A shared object's own value: its type and fields (a dict: its items)."""
+    if isinstance(obj, dict):
+        return ("dict", tuple(obj.items()))
+    if isinstance(obj, tuple):
+        return ("tuple", obj)
+    kind = type(obj)
+    return (f"{kind.__module__}.{kind.__qualname__}",
+            tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)))  # type: ignore[arg-type]
+
+
+def _environment(chain: Iterable[ThemeDir], config: bytes, timezone: str) -> bytes:
+    """What every page's template sees besides its context, as one hash."""
+    digest = hashlib.blake2b(digest_size=24)
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    for theme in chain:
+        for path in _files(theme.path):
+            add(f"theme:{theme.name}/{path.relative_to(theme.path).as_posix()}",
+                path.read_bytes())
+    for path in sorted(CODE.rglob("*.py")):
+        add(f"code:{path.relative_to(CODE).as_posix()}", path.read_bytes())
+    add("config", config)
+    add("python", sys.version.encode())
+    for library in LIBRARIES:
+        add(f"library:{library}", _version(library).encode())
+    add("tzdata", _zone_data(timezone))
+    return digest.digest()
+
+
+def _files(folder: Path) -> list[Path]:
+    found = [Path(base) / name for base, _dirs, names in os.walk(folder) for name in names]
+    return sorted(found)
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def _zone_data(timezone: str) -> bytes:
+    """The compiled rules of the site's time zone (a tzdata update moves local times)."""
+    for base in zoneinfo.TZPATH:
+        path = Path(base) / timezone
+        if path.is_file():
+            return path.read_bytes()
+    return _version("tzdata").encode()  # the tzdata package, when the system has none

@@ -1,0 +1,185 @@
+"""The cache of rendered pages (.cache/pages/): a warm build renders no template, and
+whatever changes (a story, a template, a theme file, site.yaml, the build time) the
+cached build gives the bytes a build without any cache gives."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+
+from generator.build import BuildOptions, build
+from generator.render import templates
+
+STORY = "content/stories/2024/pasar.md"
+STYLE = "body { margin: 0; }\n"
+FOOTER = "<footer>{{ site.title }}</footer>\n"
+
+
+def _story(title: str, date: str, region: str = "kec-satu", tags: str = "pasar, umkm") -> str:
+    """A story whose address stays when its title changes (`slug:`)."""
+    slug = title.lower().replace(" ", "-")
+    return story_text(title, date=date, region=region,
+                      extra=f"tags: [{tags}]\nslug: {slug}\n").replace("tags: [posyandu]\n", "", 1)
+
+
+@pytest.fixture
+def portal(make_site: SiteMaker) -> Path:
+    """Seven stories in two kecamatan sharing tags (related stories, pages of 2), and a
+    theme of the portal's own over the default one."""
+    return make_site({
+        "site.yaml": MINIMAL_SITE_YAML + "theme: mine\n",
+        "themes/mine/templates/partials/footer.html": FOOTER,
+        "themes/mine/static/style.css": STYLE,
+        STORY: _story("Pasar Rakyat Dibuka", "2024-05-02 08:00"),
+        "content/stories/2024/posyandu.md": _story("Posyandu Baru", "2024-03-12 09:30",
+                                                   tags="posyandu, umkm"),
+        "content/stories/2024/sekolah.md": _story("Sekolah Baru", "2024-07-01 10:00",
+                                                  region="kec-dua"),
+        "content/stories/2023/jalan.md": _story("Jalan Desa", "2023-02-01 10:00"),
+        "content/stories/2023/perahu.md": _story("Perahu Surya", "2023-08-01 10:00",
+                                                 region="kec-dua", tags="umkm"),
+        "content/stories/2025/karet.md": _story("Karet Remaja", "2025-01-05 10:00"),
+        "content/stories/2026/tenun.md": _story("Tenun Ikat", "2026-10-01 10:00",
+                                                tags="pasar"),
+    })
+
+
+def _entries(root: Path) -> set[str]:
+    return {p.name for p in (root / ".cache" / "pages").glob("*.html")}
+
+
+def _uncached(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The same portal built from scratch, without any cache."""
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".cache"))
+    return outputs(build_site(fresh))
+
+
+def _no_template(*_args: object, **_kwargs: object) -> object:
+    raise AssertionError("a template was rendered although the page cache holds the page")
+
+
+def test_a_warm_build_renders_no_template_and_gives_the_same_bytes(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = outputs(build_site(portal))
+    pages = [path for path in cold if path.endswith(".html")]
+    assert len(_entries(portal)) == len(pages) > 30  # every page, one entry each
+    with monkeypatch.context() as patch:
+        patch.setattr(templates, "render", _no_template)
+        warm = outputs(build_site(portal))
+    assert warm == cold
+
+
+def _edit(root: Path, path: str, old: str, new: str) -> None:
+    file = root / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _title(root: Path) -> None:  # shown on its page, in lists, in other stories' related
+    _edit(root, STORY, "Pasar Rakyat Dibuka", "Judul Baru Sekali")
+
+
+def _summary(root: Path) -> None:  # shown on the cards of lists and related stories
+    _edit(root, STORY, "summary: Ringkasan cerita.", "summary: Ringkasan yang lain.")
+
+
+def _body(root: Path) -> None:
+    _edit(root, STORY, "Paragraf pertama cerita.", "Paragraf pertama yang diubah.")
+
+
+def _new_story(root: Path) -> None:  # every list it joins shifts by one
+    (root / "content/stories/2026/baru.md").write_text(
+        _story("Cerita Paling Baru", "2026-11-19 08:00"), encoding="utf-8")
+
+
+def _partial(root: Path) -> None:  # an included template, not the page's own
+    _edit(root, "themes/mine/templates/partials/footer.html", "</footer>",
+          "<p>baris baru</p></footer>")
+
+
+def _stylesheet(root: Path) -> None:  # a new fingerprinted name on every page
+    _edit(root, "themes/mine/static/style.css", "margin: 0", "margin: 1px")
+
+
+def _site_title(root: Path) -> None:
+    _edit(root, "site.yaml", "title: Kabar Uji", "title: Portal Berganti Nama")
+
+
+def _moved(root: Path) -> None:  # another kecamatan, another year: other lists
+    _edit(root, STORY, "region: kec-satu", "region: kec-dua")
+    _edit(root, STORY, "date: 2024-05-02", "date: 2025-06-02")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "title": _title, "summary": _summary, "body": _body, "new story": _new_story,
+    "partial template": _partial, "stylesheet": _stylesheet, "site title": _site_title,
+    "moved": _moved,
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_after_an_edit_the_cached_build_equals_an_uncached_one(
+        portal: Path, tmp_path: Path, edit: str) -> None:
+    before = outputs(build_site(portal))
+    entries = _entries(portal)
+    EDITS[edit](portal)
+    after = outputs(build_site(portal))
+    assert after == _uncached(portal, tmp_path)
+    changed = {p for p in after if p.endswith(".html") and before.get(p) != after[p]}
+    assert changed  # the edit shows
+    # Entries of pages that did not change were used again; the replaced ones are gone.
+    now = _entries(portal)
+    assert len(now) == sum(p.endswith(".html") for p in after)
+    assert len(now - entries) >= len(changed)
+    if edit in ("title", "summary", "body"):
+        assert len(now & entries) > len(now) // 2  # most pages came from the cache
+
+
+def test_a_later_build_time_publishes_a_scheduled_story_on_every_cached_page(
+        portal: Path, tmp_path: Path) -> None:
+    (portal / "content/stories/2026/terjadwal.md").write_text(
+        _story("Kabar Terjadwal", "2026-11-25 08:00"), encoding="utf-8")
+    before = outputs(build_site(portal))
+    assert b"Kabar Terjadwal" not in before["index.html"]
+    later = BuildOptions(build_time=BUILD_TIME + timedelta(days=10))
+    after = outputs(build(portal, later))
+    assert b"Kabar Terjadwal" in after["index.html"]
+    fresh = tmp_path / "fresh"
+    shutil.copytree(portal, fresh, ignore=shutil.ignore_patterns(".cache"))
+    assert after == outputs(build(fresh, later))
+
+
+def test_a_corrupt_page_entry_is_ignored_and_rewritten(portal: Path,
+                                                       tmp_path: Path) -> None:
+    cold = outputs(build_site(portal))
+    home = next(p for p in (portal / ".cache/pages").glob("*.html")
+                if p.read_bytes() == cold["index.html"])
+    home.write_bytes(b"<p>rusak</p>")  # its checksum no longer matches
+    assert outputs(build_site(portal)) == cold
+    assert hashlib.sha256(home.read_bytes()).hexdigest() == \
+        hashlib.sha256(cold["index.html"]).hexdigest()
+
+
+def test_a_page_whose_context_cannot_be_hashed_is_rendered_not_cached(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.render import pagecache
+
+    real_key = pagecache.PageCache.key
+
+    def key(self: pagecache.PageCache, template: str, context: dict[str, object]) -> str | None:
+        if template == "regions.html":  # as if the theme were given a function
+            return real_key(self, template, {**context, "helper": lambda: None})
+        return real_key(self, template, context)
+
+    monkeypatch.setattr(pagecache.PageCache, "key", key)
+    first = outputs(build_site(portal))
+    assert len(_entries(portal)) == sum(p.endswith(".html") for p in first) - 1
+    assert outputs(build_site(portal)) == first
