@@ -20,24 +20,17 @@ import os
 import posixpath
 import shutil
 import stat
-import threading
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from generator.model import Output
 
 MARKER = ".kabar-output"
-#: Files are written, and old trees removed, by this many threads: the system calls wait on
-#: the disk and release the GIL, so threads overlap the waits (measured: 20,000 folders
-#: removed in 4 s instead of 11 s). The result does not depend on their order.
+#: Old trees are removed by this many threads: the system calls wait on the disk and
+#: release the GIL, so threads overlap the waits (measured: 20,000 folders removed in 4 s
+#: instead of 11 s). The result does not depend on their order.
 THREADS = 4
-#: Files go to the threads in batches of BATCH files or BATCH_BYTES, at most BACKLOG
-#: batches waiting: the build holds about BACKLOG * BATCH_BYTES of unwritten files.
-BATCH = 256
-BATCH_BYTES = 4 << 20
-BACKLOG = 2 * THREADS
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -103,11 +96,9 @@ def staging(out: Path) -> Iterator[Staging]:
         recover(out)
         folder = _staging(out)
         folder.mkdir()
-        stage = Staging(folder, out)
         try:
-            yield stage
+            yield Staging(folder, out)
         finally:
-            stage.close()
             _remove_tree(folder)  # the failed build's files, or after the swap the old output
 
 
@@ -130,23 +121,21 @@ def _exclusive(out: Path) -> Iterator[None]:
 
 
 class Staging:
-    """Files written into the staging folder as they are added, by threads in the
-    background, so a build holds only the files still waiting (BACKLOG bytes at most),
-    not the site (3 GB of pages at 100,000 stories)."""
+    """Files written into the staging folder as they are added, and their bytes dropped, so
+    a build holds one file at a time rather than the site (3 GB of pages at 100,000
+    stories). Written in the caller's thread: writer threads beside the rendering passed
+    the interpreter lock back and forth and cost more than they saved (10k stories, pages
+    from the page cache: 27-35 s of CPU with 4 threads, 20-22 s without)."""
 
     def __init__(self, folder: Path, out: Path) -> None:
         self.folder, self.out = folder, out
         self.paths: set[str] = set()
         self.clashes: list[str] = []  # paths added twice, or refused by the file system
         self.count = self.size = 0
-        self._batch: list[tuple[Path, Path, bytes]] = []
-        self._batch_size = 0
-        self._pending: deque[Future[list[str]]] = deque()
-        self._pool = ThreadPoolExecutor(THREADS)
-        self._lock = threading.Lock()
+        self._folders: set[Path] = set()
 
     def add(self, output: Output) -> None:
-        """Queue one file. A second file for a path already added is not written (the
+        """Write one file. A second file for a path already added is not written (the
         build reports the collision; `commit` refuses to swap in a site with one)."""
         target = _safe_join(self.folder, output.path)
         if output.path in self.paths:
@@ -154,11 +143,13 @@ class Staging:
             return
         self.paths.add(output.path)
         self.count, self.size = self.count + 1, self.size + len(output.data)
-        with self._lock:
-            self._batch.append((target, self.out / output.path, output.data))
-            self._batch_size += len(output.data)
-            if len(self._batch) >= BATCH or self._batch_size >= BATCH_BYTES:
-                self._submit()
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        try:
+            _write_file(target, self.out / output.path, output.data)
+        except FileExistsError:  # Foto.png after foto.png on a case-insensitive disk
+            self.clashes.append(output.path)
 
     @property
     def files(self) -> Mapping[str, bytes]:
@@ -167,36 +158,13 @@ class Staging:
         return _Written(self)
 
     def commit(self) -> tuple[int, int]:
-        """Wait for every write, then swap the staging folder in. Returns (files, bytes)."""
-        self.drain()
+        """Swap the staging folder in. Returns (files, bytes)."""
         if self.clashes:
             raise FileExistsError(f"two outputs for one path: {self.clashes[0]}")
         (self.folder / MARKER).write_bytes(
             b"built by kabar; this folder is replaced on each build\n")
         _swap(self.folder, self.out)
         return self.count, self.size
-
-    def drain(self) -> None:
-        """Wait until everything added is on disk; raises the first write error."""
-        with self._lock:
-            self._submit()
-            while self._pending:
-                self._collect()
-
-    def close(self) -> None:
-        """Stop the threads after the writes already started (their errors no longer
-        matter: the folder is about to be removed)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _submit(self) -> None:
-        if self._batch:
-            self._pending.append(self._pool.submit(_write_batch, self._batch))
-            self._batch, self._batch_size = [], 0
-        while len(self._pending) > BACKLOG:  # the build waits for the disk, memory stays flat
-            self._collect()
-
-    def _collect(self) -> None:
-        self.clashes += self._pending.popleft().result()
 
 
 class _Written(Mapping[str, bytes]):
@@ -208,7 +176,6 @@ class _Written(Mapping[str, bytes]):
     def __getitem__(self, path: str) -> bytes:
         if path not in self.stage.paths:
             raise KeyError(path)
-        self.stage.drain()
         return _safe_join(self.stage.folder, path).read_bytes()
 
     def __iter__(self) -> Iterator[str]:
@@ -219,19 +186,6 @@ class _Written(Mapping[str, bytes]):
 
     def __contains__(self, path: object) -> bool:
         return path in self.stage.paths
-
-
-def _write_batch(files: list[tuple[Path, Path, bytes]]) -> list[str]:
-    """Write each file; returns those the file system already had under another spelling
-    (Foto.png and foto.png on a case-insensitive disk): a collision build.py reports."""
-    refused = []
-    for target, previous, data in files:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            _write_file(target, previous, data)
-        except FileExistsError:
-            refused.append(str(target))
-    return refused
 
 
 def _remove_tree(folder: Path) -> None:
