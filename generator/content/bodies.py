@@ -15,6 +15,7 @@ in the order the jobs were given.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -167,9 +168,20 @@ def _in_workers(jobs: list[Job], links: Links, count: int, method: str) -> Itera
     if method == "forkserver":  # only this module is imported there, never the caller's
         context.set_forkserver_preload([__name__])
     chunk = max(1, min(64, len(jobs) // (count * 8)))
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
-                             initargs=(links,)) as pool:
-        yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
+    # A forked worker shares the build's memory until something writes to it, and the
+    # cycle collector writes to every object it visits: frozen, the parent's objects are
+    # not visited in the workers (on 10k stories a cold build's peak was the workers'
+    # private copies of the parent's content).
+    frozen = method == "fork"
+    if frozen:
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                                 initargs=(links,)) as pool:
+            yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 _WORKER_LINKS: Links | None = None
