@@ -19,9 +19,11 @@ class Related:
 
     def __init__(self, site: Site) -> None:
         self.site = site
-        self.time = {s.url: s.meta.date.timestamp() for s in site.every_story()}
-        self.story = {s.url: s for s in site.every_story()}
-        self.factchecks = {s.url for s in site.every_story() if s.meta.factcheck is not None}
+        # Filled group by group as groups are first looked at: `kabar serve` asks for one
+        # story's related stories after each save, and needs only its groups.
+        self.time: dict[str, float] = {}
+        self.story: dict[str, Story] = {}
+        self.factchecks: set[str] = set()
         self.urls: dict[int, tuple[tuple[Story, ...], tuple[str, ...]]] = {}
 
     def __call__(self, story: Story, limit: int = 4) -> tuple[Story, ...]:
@@ -49,10 +51,7 @@ class Related:
     def _nearest(self, stories: tuple[Story, ...], story: Story) -> tuple[str, ...]:
         """The URLs of the WINDOW stories of a group (newest first) closest in date to
         `story`."""
-        known = self.urls.get(id(stories))
-        if known is None or known[0] is not stories:
-            known = self.urls[id(stories)] = (stories, tuple(s.url for s in stories))
-        urls = known[1]
+        urls = self._urls(stories)
         if len(stories) <= WINDOW:
             return urls
         # Groups are in the site's order (newest first, then URL), so the story is found
@@ -64,6 +63,19 @@ class Related:
         index = min(index, len(stories) - 1)
         start = max(0, min(index - WINDOW // 2, len(stories) - WINDOW))
         return urls[start:start + WINDOW]
+
+    def _urls(self, stories: tuple[Story, ...]) -> tuple[str, ...]:
+        """A group's URLs, its stories' timestamps and fact checks noted the first time."""
+        known = self.urls.get(id(stories))
+        if known is None or known[0] is not stories:
+            for other in stories:
+                if other.url not in self.time:
+                    self.time[other.url] = other.meta.date.timestamp()
+                    self.story[other.url] = other
+                    if other.meta.factcheck is not None:
+                        self.factchecks.add(other.url)
+            known = self.urls[id(stories)] = (stories, tuple(s.url for s in stories))
+        return known[1]
 
 
 def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:
