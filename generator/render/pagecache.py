@@ -10,9 +10,9 @@ the filters' code and settings, the libraries' versions). The key is a hash of b
   which story; the page's own inputs are compared. Story views and the `site`/`t` objects
   are shared by many pages: each is pickled once per build and stands in the page's pickle
   as its hash;
-- the **environment**, once per build: every file of every theme in the chain, the code
-  of the render package, the site configuration, the time-zone data the date filters use,
-  and the versions of Python, Jinja2, MarkupSafe and Babel.
+- the **environment**, once per build: every file of every theme in the chain, kabar's
+  own code, the site configuration, the time-zone data the date filters use, and the
+  versions of Python, Jinja2, MarkupSafe and Babel.
 
 A context that cannot be pickled (a theme given a function, say) is simply not cached.
 Entries are checksummed (cache.FileCache); entries no page of a complete build used are
