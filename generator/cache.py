@@ -56,6 +56,24 @@ class FileCache:
             return  # an unwritable cache costs time, never the build
 
 
+    def prune(self, keep: set[str]) -> int:
+        """Remove every entry whose key is not in `keep`; returns how many files went."""
+        removed = 0
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:
+            return 0
+        for entry in entries:
+            name = entry.name.removesuffix(".sha256")
+            if name.endswith(self.suffix) and name.removesuffix(self.suffix) not in keep:
+                try:
+                    Path(entry.path).unlink()
+                    removed += 1
+                except OSError:
+                    pass  # another build's, or read-only: it only costs space
+        return removed
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:

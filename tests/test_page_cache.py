@@ -183,3 +183,13 @@ def test_a_page_whose_context_cannot_be_hashed_is_rendered_not_cached(
     first = outputs(build_site(portal))
     assert len(_entries(portal)) == sum(p.endswith(".html") for p in first) - 1
     assert outputs(build_site(portal)) == first
+
+
+def test_a_portal_checked_out_elsewhere_keeps_its_cache(
+        portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI restores `.cache/` into another runner's folder: nothing in a key is absolute."""
+    first = outputs(build_site(portal))
+    moved = tmp_path / "elsewhere" / "portal"
+    shutil.copytree(portal, moved)
+    monkeypatch.setattr(templates, "render", _no_template)
+    assert outputs(build_site(moved)) == first

@@ -45,8 +45,9 @@ class Pages:
         self.ok = bool(chain)
         #: What the theme side (static files, the Jinja environment) is made from: with
         #: `previous` (kabar serve) it is taken over when this is equal, files' bytes and all.
+        theme = theme_digest(chain)
         self.theme_key = (root, chain, site.config.timezone, site.config.language,
-                          cache_dir, theme_digest(chain))
+                          cache_dir, theme)
         self.dates: dict[str, DateFormatter]
         self.statics: tuple[StaticFile, ...]
         self.env: Environment
@@ -71,7 +72,7 @@ class Pages:
         self.asset_urls = asset_urls
         self.views = Views(site, self.dates[site.config.language])
         #: Rendered pages kept between builds (none in `kabar serve`, which has no cache).
-        self.cache = PageCache(cache_dir / "pages", chain, site.config, site.config.timezone,
+        self.cache = PageCache(cache_dir / "pages", theme, site.config, site.config.timezone,
                                shared=[self.views.t_for(lang) for lang in LANGUAGES]) \
             if cache_dir is not None and chain else None
         #: Theme static files: output path → the file (fingerprinted names).

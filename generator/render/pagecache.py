@@ -26,7 +26,6 @@ import dataclasses
 import hashlib
 import io
 import operator
-import os
 import pickle
 import sys
 import types
@@ -39,7 +38,6 @@ from typing import Any
 from generator import model
 from generator.cache import FileCache
 from generator.render import seo, views
-from generator.render.theme import ThemeDir
 from generator.render.views import SiteView, StoryView
 
 SUFFIX = ".html"
@@ -105,16 +103,15 @@ class _Pickler(pickle.Pickler):
 class PageCache:
     """`key(template, context)` → an entry name, or None; `get`/`put` bytes; `prune`."""
 
-    def __init__(self, folder: Path, chain: Iterable[ThemeDir], config: Any, timezone: str,
+    def __init__(self, folder: Path, theme: str, config: Any, timezone: str,
                  shared: Iterable[object] = ()) -> None:
         self.files = FileCache(folder, SUFFIX)
-        self.folder = folder
         #: id → (object, hash): the object is kept so that its id is not reused.
         self.shared: dict[int, tuple[object, str]] = {}
         self.dispatch = _dispatch(self)
         for obj in shared:  # plain dicts shared by every page (the UI strings `t`)
             self.shared[id(obj)] = (obj, "")
-        self.environment = _environment(chain, self._pickle(config), timezone)
+        self.environment = _environment(theme, self._pickle(config), timezone)
         self.hits = self.misses = 0  # pages rendered in this process (not in workers)
 
     def key(self, template: str, context: Mapping[str, Any]) -> str | None:
@@ -140,20 +137,7 @@ class PageCache:
 
     def prune(self, used: set[str]) -> int:
         """Remove the entries no page of this build used; returns how many."""
-        removed = 0
-        try:
-            entries = list(os.scandir(self.folder))
-        except OSError:
-            return 0
-        for entry in entries:
-            name = entry.name.removesuffix(".sha256")
-            if name.endswith(SUFFIX) and name.removesuffix(SUFFIX) not in used:
-                try:
-                    Path(entry.path).unlink()
-                    removed += 1
-                except OSError:
-                    pass  # another build's, or read-only: it only costs space
-        return removed
+        return self.files.prune(used)
 
     def shared_digest(self, obj: object) -> str:
         known = self.shared.get(id(obj))
@@ -181,18 +165,16 @@ def _by_value(obj: object) -> tuple[Any, ...]:
             tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)))  # type: ignore[arg-type]
 
 
-def _environment(chain: Iterable[ThemeDir], config: bytes, timezone: str) -> bytes:
-    """What every page's template sees besides its context, as one hash."""
+def _environment(theme: str, config: bytes, timezone: str) -> bytes:
+    """What every page's template sees besides its context, as one hash; `theme` is
+    render.theme.theme_digest of the theme chain (every file of every theme)."""
     digest = hashlib.blake2b(digest_size=24)
 
     def add(label: str, data: bytes) -> None:
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    for theme in chain:
-        for path in _files(theme.path):
-            add(f"theme:{theme.name}/{path.relative_to(theme.path).as_posix()}",
-                path.read_bytes())
+    add("theme", theme.encode())
     for path in sorted(CODE.rglob("*.py")):
         add(f"code:{path.relative_to(CODE).as_posix()}", path.read_bytes())
     add("config", config)
@@ -201,11 +183,6 @@ def _environment(chain: Iterable[ThemeDir], config: bytes, timezone: str) -> byt
         add(f"library:{library}", _version(library).encode())
     add("tzdata", _zone_data(timezone))
     return digest.digest()
-
-
-def _files(folder: Path) -> list[Path]:
-    found = [Path(base) / name for base, _dirs, names in os.walk(folder) for name in names]
-    return sorted(found)
 
 
 def _version(library: str) -> str:

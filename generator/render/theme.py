@@ -136,11 +136,15 @@ def static_files(chain: tuple[ThemeDir, ...]) -> tuple[StaticFile, ...]:
 
 
 def theme_digest(chain: tuple[ThemeDir, ...]) -> str:
-    """Every file of the chain's folders, by path and bytes: equal digests, equal theme."""
+    """Every file of the chain's folders, by theme, path inside it and bytes: equal
+    digests, equal theme. Paths are relative, so a portal checked out elsewhere (another
+    CI runner) has the same digest."""
     digest = hashlib.blake2b(digest_size=20)
     for folder in chain:
         for file in sorted(folder.path.rglob("*")):
             if file.is_file():
-                digest.update(f"{file}\0".encode())
-                digest.update(file.read_bytes())
+                data = file.read_bytes()
+                name = f"{folder.name}/{file.relative_to(folder.path).as_posix()}"
+                digest.update(f"{name}\0{len(data)}\0".encode())
+                digest.update(data)
     return digest.hexdigest()
