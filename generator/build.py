@@ -34,6 +34,7 @@ from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import render_pages
+from generator.spill import Spill
 from generator.structure import SiteMemo, build_site
 from generator.structure.routes import history_lastmods
 
@@ -189,7 +190,9 @@ def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
     history = read_history(root, config, diags)  # one `git log` pass; empty without git
     content = load_content(root, config, tree, diags, include_drafts=options.drafts,
                            now=build_time, history=history, cache_dir=root / CACHE,
-                           workers=options.jobs, memo=memo)
+                           workers=options.jobs, memo=memo,
+                           # serve's memo keeps bodies in memory; a build keeps them on disk
+                           spill=Spill() if memo is None else None)
     _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, Protocol
 
 from generator.config.schema import CategoryConfig, OperatorConfig, RegionKind, SiteConfig
 
@@ -108,11 +108,20 @@ class Asset:
     url: str
 
 
+class StoredHtml(Protocol):
+    """HTML kept outside memory (content/spill.py): `str()` reads it back; Jinja's `|safe`
+    takes it through `__html__`; equal digests mean equal HTML."""
+
+    digest: bytes
+
+    def __html__(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderedBody:
     """Markdown turned into sanitised HTML, with what the later stages need from it."""
 
-    html: str
+    html: str | StoredHtml  # stored outside memory by `kabar build`: read with str()
     toc: tuple[TocEntry, ...]
     word_count: int
     first_paragraph: str  # plain text, for descriptions when a summary is missing

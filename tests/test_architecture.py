@@ -18,15 +18,16 @@ ALLOWED: dict[str, set[str]] = {
     "urls": set(),
     "cache": set(),  # the content-hash file cache under .cache/ (standard library only)
     "workers": set(),  # how many worker processes, started how (standard library only)
+    "spill": set(),  # bodies kept in a temporary file during a build (standard library only)
     "config": {"config.schema", "diagnostics", "invisible"},
-    "content": {"cache", "workers", "config", "config.schema", "diagnostics", "invisible",
+    "content": {"cache", "workers", "spill", "config", "config.schema", "diagnostics", "invisible",
                 "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
-    "render": {"cache", "workers", "config", "config.schema", "diagnostics", "model", "urls",
-               "structure"},
+    "render": {"cache", "workers", "spill", "config", "config.schema", "diagnostics", "model",
+               "urls", "structure"},
     "publish": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "writer": {"model"},
-    "build": {"config", "config.schema", "content", "diagnostics", "model", "urls",
+    "build": {"spill", "config", "config.schema", "content", "diagnostics", "model", "urls",
               "structure", "render", "publish"},
     # kabar serve's builds: build.py's stages, each file made when a request asks for it.
     "preview": {"build", "config", "config.schema", "content", "diagnostics", "model", "urls",

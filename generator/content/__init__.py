@@ -39,6 +39,7 @@ from generator.model import (
     Story,
     StoryMeta,
 )
+from generator.spill import Spill
 
 __all__ = ["Content", "Memo", "discover", "load_content"]
 
@@ -82,7 +83,10 @@ class _Where:
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     path: str
-    body: str
+    # UTF-8, not str: a str of Indonesian text with one non-ASCII character takes two bytes
+    # a character (and pickling it to a worker caches a UTF-8 copy inside it), and every
+    # published body is held until the Markdown stage ends (1.5 GB of 100,000 stories).
+    body: bytes
     body_line: int
 
 
@@ -141,7 +145,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
                  include_drafts: bool, now: datetime,
                  history: Mapping[str, FileHistory] = _NO_HISTORY,
                  cache_dir: Path | None = None, workers: int | None = None,
-                 memo: Memo | None = None) -> Content:
+                 memo: Memo | None = None, spill: Spill | None = None) -> Content:
     """Validate every story and page, then render the ones this build publishes.
 
     `now` is the build time: a story dated after it is scheduled (built only with
@@ -151,6 +155,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     Bodies come from `cache_dir` when their text and links are unchanged; the others are
     rendered in `workers` processes (None: as many as CPUs when there are many, 1: here).
     `memo` (kabar serve only) keeps each file's check and body for the next call: see Memo.
+    `spill` (kabar build) keeps the bodies' HTML in a temporary file (content/spill.py).
     """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
@@ -216,7 +221,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     jobs = [Job(p.path, story_urls[p.path], p.body) for p, _, _ in published]
     jobs += [Job(p.path, page_urls[p.path], p.body) for p, _, _ in page_meta]
     rendered = render_all(jobs, links, cache_dir, workers,
-                          memo=memo.bodies if memo is not None else None)
+                          memo=memo.bodies if memo is not None else None, spill=spill)
     stories = []
     made: dict[str, tuple[Any, ...]] = {}
     for (parsed, meta, where), done in zip(published, rendered[:len(published)], strict=True):
@@ -348,7 +353,7 @@ def _parse(path: str, data: bytes, diags: Diagnostics,
         message, hint = invisible.describe(list(value.chars))
         diags.warning(path, line, message, column=value.position.column, hint=hint,
                       source_line=lines[line - 1] if line <= len(lines) else "")
-    return _Parsed(path, body, split.body_line), doc, lines
+    return _Parsed(path, body.encode("utf-8"), split.body_line), doc, lines
 
 
 def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
@@ -368,7 +373,7 @@ def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
 def _report(problems: tuple[Problem, ...], parsed: _Parsed, diags: Diagnostics) -> None:
     if not problems:
         return
-    lines = parsed.body.split("\n")
+    lines = parsed.body.decode("utf-8").split("\n")
     for problem in problems:
         source = lines[problem.line - 1] if problem.line <= len(lines) else ""
         line = problem.line + parsed.body_line - 1

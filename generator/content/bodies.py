@@ -34,6 +34,7 @@ from generator.content import images
 from generator.content.discover import PAGES
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
 from generator.model import Asset, RenderedBody, TocEntry
+from generator.spill import Spill
 from generator.workers import cpus, start_method
 
 #: With no explicit job count, worker processes start only for at least this many bodies
@@ -58,7 +59,7 @@ class Job:
 
     path: str
     url: str
-    text: str
+    text: bytes  # UTF-8 (see content._Parsed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +106,17 @@ def resolver(links: Links, source: str, page_url: str) -> Resolver:
 
 
 #: What `memo` keeps per (path, URL): the text, the link answers it was rendered with, the result.
-Remembered = tuple[str, list[Any], Rendered]
+Remembered = tuple[bytes, list[Any], Rendered]
 
 
 def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
                workers: int | None = None, *,
-               memo: dict[tuple[str, str], Remembered] | None = None) -> list[Rendered]:
+               memo: dict[tuple[str, str], Remembered] | None = None,
+               spill: Spill | None = None) -> list[Rendered]:
     """Every job's body and problems, in order. `workers`: None decides, 1 is serial.
+
+    With `spill` (kabar build), each body's HTML goes into that temporary file as soon as
+    it is decoded, and the body holds a handle (content/spill.py), not the text.
 
     `memo` (kabar serve) holds the previous call's results in memory: a body whose text and
     URL are the same and whose links still resolve as they did is reused without touching
@@ -128,9 +133,10 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
         if known is not None and known[0] == job.text and _still(known[1], resolve):
             asked[n], results[n] = known[1], known[2]
             continue
-        keys[n] = cache_key(_fingerprint(), job.path, job.url, job.text)
+        keys[n] = cache_key(_fingerprint(), job.path, job.url,
+                            hashlib.blake2b(job.text, digest_size=32).hexdigest())
         entry = cache.get(keys[n]) if cache is not None else None
-        found = _from_cache(entry, resolve) if entry else None
+        found = _from_cache(entry, resolve, spill) if entry else None
         if found is None:
             missing.append(n)
         else:
@@ -138,7 +144,7 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
     fresh = _render_many([jobs[n] for n in missing], links, workers)
     for n, data in zip(missing, fresh, strict=True):
         decoded = json.loads(data)
-        asked[n], results[n] = decoded["asked"], _decode(decoded)
+        asked[n], results[n] = decoded["asked"], _decode(decoded, spill)
         if cache is not None:
             cache.put(keys[n], data)
     done = [r for r in results if r is not None]
@@ -207,7 +213,7 @@ def _render_job(links: Links, job: Job) -> bytes:
         asked.append((target, _answer(answer)))
         return answer
 
-    body, problems = render(job.text, resolve)
+    body, problems = render(job.text.decode("utf-8"), resolve)
     entry = {
         "html": body.html,
         "toc": [[e.level, e.id, e.name] for e in body.toc],
@@ -227,21 +233,23 @@ def _answer(answer: Resolved | Unresolved) -> list[Any]:
     return ["resolved", answer.url, asset, answer.width, answer.height]
 
 
-def _from_cache(entry: bytes, resolve: Resolver) -> tuple[list[Any], Rendered] | None:
+def _from_cache(entry: bytes, resolve: Resolver, spill: Spill | None,
+                ) -> tuple[list[Any], Rendered] | None:
     """The cached result (and the links it asked about) if it is whole and every link
     still resolves as it did."""
     try:
         data = json.loads(entry)
         if not _still(data["asked"], resolve):
             return None
-        return data["asked"], _decode(data)
+        return data["asked"], _decode(data, spill)
     except (ValueError, KeyError, TypeError, IndexError):
         return None  # not an entry this version wrote: render again
 
 
-def _decode(data: dict[str, Any]) -> Rendered:
+def _decode(data: dict[str, Any], spill: Spill | None) -> Rendered:
+    html = str(data["html"])
     body = RenderedBody(
-        html=str(data["html"]),
+        html=html if spill is None else spill.keep(html),
         toc=tuple(TocEntry(level=int(level), id=str(id_), name=str(name))
                   for level, id_, name in data["toc"]),
         word_count=int(data["words"]), first_paragraph=str(data["first"]),

@@ -210,7 +210,7 @@ def _entry(site: Site, generator: FeedGenerator, story: Story, sizes: dict[str, 
     entry.summary(html.escape(_text(meta.summary or story.body.first_paragraph), quote=False),
                   type="html")
     if config.feeds.full_content:
-        entry.content(_text(_absolute_links(story.body.html, config.base_url, url)),
+        entry.content(_text(_absolute_links(str(story.body.html), config.base_url, url)),
                       type="html")
     if meta.image:
         suffix = PurePosixPath(meta.image.source).suffix.lower()

@@ -39,6 +39,7 @@ from generator import model
 from generator.cache import FileCache
 from generator.render import seo, views
 from generator.render.views import SiteView, StoryView
+from generator.spill import SpilledHtml
 
 SUFFIX = ".html"
 #: kabar's own code: a function a context names is pickled by name, so its code is hashed.
@@ -73,6 +74,9 @@ def _dispatch(cache: PageCache) -> dict[type, Reduce]:
                 table[kind] = _by_fields(kind)
     for kind in _SHARED:
         table[kind] = lambda obj: (_shared, (cache.shared_digest(obj),))
+    # A body kept on disk by its digest: equal digests are equal HTML, so the key is exact
+    # without the HTML itself being read back or pickled.
+    table[SpilledHtml] = lambda obj: (SpilledHtml, (obj.digest,))
     others = operator.attrgetter(*(f.name for f in dataclasses.fields(views.ListingView)
                                    if f.name != "pages"))
 

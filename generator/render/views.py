@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from generator import urls
-from generator.model import FactCheck, Image, Region, Site, Story, TocEntry
+from generator.model import FactCheck, Image, Region, Site, StoredHtml, Story, TocEntry
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 
@@ -141,7 +141,7 @@ class StoryView:
     date: datetime
     updated: datetime | None
     summary: str
-    body_html: str
+    body_html: str | StoredHtml  # printed with |safe, which reads a stored one
     toc: tuple[TocEntry, ...]
     region: RegionRef
     region_path: tuple[RegionRef, ...]
@@ -226,7 +226,7 @@ class SearchFilter:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContentView:
     title: str
-    body_html: str
+    body_html: str | StoredHtml
     toc: tuple[TocEntry, ...]
 
 
