@@ -36,8 +36,10 @@ COLLECTION_KINDS = frozenset({"home", "region", "category", "tag", "operator", "
 COUNTRY = "Indonesia"  # every portal is an Indonesian regional office's
 
 #: Characters that could end a <script> data block or open a comment inside it, as JSON escapes.
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+#: Replaced one after another: str.replace scans in C, str.translate with a table of
+#: strings goes character by character (about 9x slower on a page's graph).
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                   ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 Iso = Callable[[datetime], str]
 RegionLabel = Callable[[RegionRef], str]
@@ -162,7 +164,10 @@ def json_ld(nodes: list[dict[str, Any]]) -> str:
     if not nodes:
         return ""
     data = {"@context": "https://schema.org", "@graph": nodes}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in _SCRIPT_ESCAPES:  # none of the replacements holds a replaced char
+        text = text.replace(char, escaped)
+    return text
 
 
 def graph(site: SiteView, page: PageFacts, story: StoryView | None, *, iso: Iso,
