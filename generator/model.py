@@ -109,12 +109,10 @@ class Asset:
 
 
 class StoredHtml(Protocol):
-    """HTML kept outside memory (content/spill.py): `str()` reads it back; Jinja's `|safe`
-    takes it through `__html__`; equal digests mean equal HTML."""
+    """HTML kept outside memory (generator/spill.py): `str()` reads it back, so a template
+    prints it with `|safe` as it would the text; equal digests mean equal HTML."""
 
     digest: bytes
-
-    def __html__(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

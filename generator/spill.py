@@ -8,6 +8,11 @@ handle: the offset, the length and a digest of the bytes. `str(handle)` reads th
 with `os.pread`, which needs no shared file position, so forked page workers read the same
 file safely. The file is deleted by the system when the last handle is gone.
 
+In a template a handle prints as a `str` of the same HTML would: `{{ story.body_html|safe }}`
+(Jinja's `safe` makes `Markup(handle)`, which takes `str(handle)`) prints it as HTML, and
+without `|safe` autoescape escapes it. It has no `__html__`, on purpose: that would print
+it unescaped where a `str` (kabar serve's body) is escaped.
+
 A handle compares and hashes by its digest: two handles are equal exactly when their
 bytes are. The page cache keys a page by that digest instead of pickling the HTML
 (render/pagecache.py). `kabar serve` keeps bodies in memory: its memo reuses them across
@@ -20,27 +25,46 @@ import hashlib
 import os
 import tempfile
 import weakref
+from typing import IO
 
 
 class Spill:
-    """One build's temporary file of bodies: `keep(html)` → a handle that reads it back."""
+    """One build's temporary file of bodies: `keep(html)` → a handle that reads it back.
+
+    A temporary file that cannot be made or written (no writable temporary folder, a
+    full disk) costs memory, never the build: from then on `keep` returns the text itself.
+    """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as its handles)
+        self._file: IO[bytes] | None = None
+        self._writable = False
         self._end = 0
-        # Closed (and so deleted) with the last handle, without an unclosed-file warning.
+        try:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as its handles)
+        except OSError:
+            return
+        self._writable = True
+        # Handles keep their Spill alive; with the last one gone the file is closed (and so
+        # deleted by the system), without an unclosed-file warning.
         weakref.finalize(self, self._file.close)
 
-    def keep(self, html: str) -> SpilledHtml:
+    def keep(self, html: str) -> SpilledHtml | str:
+        if not self._writable or self._file is None:
+            return html
         data = html.encode("utf-8")
         offset = self._end
         written = 0
-        while written < len(data):  # pwrite may write less than asked (a full disk raises)
-            written += os.pwrite(self._file.fileno(), data[written:], offset + written)
+        try:
+            while written < len(data):  # pwrite may write less than asked
+                written += os.pwrite(self._file.fileno(), data[written:], offset + written)
+        except OSError:
+            self._writable = False  # the handles made so far still read; nothing more goes in
+            return html
         self._end += len(data)
         return SpilledHtml(self, offset, len(data), hashlib.blake2b(data, digest_size=20).digest())
 
     def read(self, offset: int, length: int) -> str:
+        assert self._file is not None, "a handle exists only for a spill with a file"
         data = os.pread(self._file.fileno(), length, offset)
         if len(data) != length:  # the file was cut short under us: not a user mistake
             raise OSError(f"rendered body at {offset} of the build's spill file is incomplete")
@@ -48,7 +72,7 @@ class Spill:
 
 
 class SpilledHtml:
-    """A body's HTML in a `Spill`. Jinja's `|safe` takes it through `__html__`."""
+    """A body's HTML in a `Spill`; `str()` reads it."""
 
     __slots__ = ("_length", "_offset", "_spill", "digest")
 
@@ -58,9 +82,6 @@ class SpilledHtml:
 
     def __str__(self) -> str:
         return self._spill.read(self._offset, self._length)
-
-    def __html__(self) -> str:
-        return str(self)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SpilledHtml):

@@ -8,8 +8,11 @@ keys a body by its digest, and that the file goes away with the build.
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import pickle
+import tempfile
 from pathlib import Path
 
 import feedparser
@@ -89,8 +92,10 @@ def test_handles_compare_by_their_bytes_and_do_not_leave_the_process() -> None:
         one.keep("<p>Desa Maju</p>")
     assert a == b and hash(a) == hash(b) and a != c
     assert str(a) == str(b) == "<p>Desa “Maju” 🌾</p>" and str(c) == "<p>Desa Maju</p>"
+    # In a template a handle prints as its text would: as HTML with |safe, escaped without
     template = jinja2.Environment(autoescape=True).from_string("{{ x|safe }}|{{ x }}")
-    assert template.render(x=a) == "<p>Desa “Maju” 🌾</p>|<p>Desa “Maju” 🌾</p>"
+    assert template.render(x=a) == template.render(x=str(a)) == \
+        "<p>Desa “Maju” 🌾</p>|&lt;p&gt;Desa “Maju” 🌾&lt;/p&gt;"
     with pytest.raises(TypeError):
         pickle.dumps(a)
 
@@ -107,3 +112,31 @@ def test_the_spill_file_goes_away_with_the_build(portal: Path) -> None:
     del result
     gc.collect()
     assert open_files() == before
+
+
+def test_no_writable_temporary_folder_costs_memory_not_the_build(
+        portal: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = outputs(build_site(portal))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tidak-ada"))  # no such folder
+    result = build_site(portal)
+    assert all(isinstance(s.body.html, str) for s in result.site.stories)
+    assert outputs(result) == expected
+
+
+def test_a_full_disk_while_spilling_keeps_the_rest_in_memory(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = outputs(build_site(portal))
+    real = os.pwrite
+    calls = []
+
+    def full_after_one(fd: int, data: bytes, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(os, "pwrite", full_after_one)
+    result = build_site(portal)
+    kinds = sorted(type(s.body.html).__name__ for s in result.site.stories)
+    assert kinds == ["SpilledHtml", "str"]  # the first went to disk, the second could not
+    assert outputs(result) == expected

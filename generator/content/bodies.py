@@ -116,7 +116,7 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
     """Every job's body and problems, in order. `workers`: None decides, 1 is serial.
 
     With `spill` (kabar build), each body's HTML goes into that temporary file as soon as
-    it is decoded, and the body holds a handle (content/spill.py), not the text.
+    it is decoded, and the body holds a handle (generator/spill.py), not the text.
 
     `memo` (kabar serve) holds the previous call's results in memory: a body whose text and
     URL are the same and whose links still resolve as they did is reused without touching

@@ -141,7 +141,7 @@ class StoryView:
     date: datetime
     updated: datetime | None
     summary: str
-    body_html: str | StoredHtml  # printed with |safe, which reads a stored one
+    body_html: str | StoredHtml  # printed with |safe (str() of a stored one)
     toc: tuple[TocEntry, ...]
     region: RegionRef
     region_path: tuple[RegionRef, ...]
