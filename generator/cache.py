@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import tempfile
+import zoneinfo
+from importlib import metadata
 from pathlib import Path
 
 
@@ -23,6 +25,42 @@ def cache_key(*parts: str | int) -> str:
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+#: kabar's own code, every module of it: what a cached result was made by.
+CODE = Path(__file__).resolve().parent
+
+
+def code_digest() -> bytes:
+    """A hash of every Python file of kabar (their paths and bytes), once per process."""
+    if not _CODE_DIGEST:
+        digest = hashlib.blake2b(digest_size=24)
+        for path in sorted(CODE.rglob("*.py")):
+            data = path.read_bytes()
+            digest.update(f"{path.relative_to(CODE).as_posix()}\0{len(data)}\0".encode())
+            digest.update(data)
+        _CODE_DIGEST.append(digest.digest())
+    return _CODE_DIGEST[0]
+
+
+_CODE_DIGEST: list[bytes] = []
+
+
+def version(distribution: str) -> str:
+    """An installed distribution's version, '-' when it is not installed."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def zone_rules(timezone: str) -> bytes:
+    """The compiled rules of a time zone (a tzdata update moves local times)."""
+    for base in zoneinfo.TZPATH:
+        path = Path(base) / timezone
+        if path.is_file():
+            return path.read_bytes()
+    return version("tzdata").encode()  # the tzdata package, when the system has none
 
 
 class FileCache:

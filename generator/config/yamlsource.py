@@ -77,6 +77,10 @@ class YamlDoc:
         return self.values.get(path) or self.key_pos(path)
 
 
+#: The records a loaded document is made of (content/checks.py stores them).
+RECORDS = (YamlDoc, Position, HiddenValue, invisible.Hidden)
+
+
 @dataclass(frozen=True, slots=True)
 class YamlError:
     """A syntax error, located and explained in plain words."""

@@ -22,20 +22,23 @@ from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
-from generator.content import frontmatter, schedule
+from generator.content import checks, frontmatter, schedule
 from generator.content.bodies import Job, Links, render_all, resolver
+from generator.content.checks import CheckCache
 from generator.content.discover import STATIC, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolver, Unresolved
-from generator.content.metadata import CheckedStory, check_page, check_story
+from generator.content.metadata import CheckedStory, PageFields, check_page, check_story
 from generator.diagnostics import Diagnostic, Diagnostics
 from generator.model import (
     Asset,
+    FactCheck,
     FileHistory,
     Image,
     Page,
     RenderedBody,
     ScheduledChange,
+    Source,
     Story,
     StoryMeta,
 )
@@ -155,13 +158,18 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     Bodies come from `cache_dir` when their text and links are unchanged; the others are
     rendered in `workers` processes (None: as many as CPUs when there are many, 1: here).
     `memo` (kabar serve only) keeps each file's check and body for the next call: see Memo.
-    `spill` (kabar build) keeps the bodies' HTML in a temporary file (content/spill.py).
+    `spill` (kabar build) keeps the bodies' HTML in a temporary file (generator/spill.py).
     """
     zone = zoneinfo.ZoneInfo(config.timezone)
     region_ids = frozenset(r.id for r, _, _ in walk_regions(config.regions))
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
     files = memo.files_for(config) if memo is not None else None
+    # kabar build writes what it checked for the next build; kabar serve's memo keeps it
+    stored = None if cache_dir is None else CheckCache(
+        cache_dir / "checks", checks.environment(config, config.timezone), _Parsed,
+        (_Where, CheckedStory, PageFields, Source, FactCheck, Diagnostic, *yaml_source.RECORDS),
+        write=memo is None)
 
     def check_one(path: str, factcheck: bool, data: bytes, found: Diagnostics) -> _Checked:
         parsed, doc, lines = _parse(path, data, found)
@@ -188,16 +196,25 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         result = check_page(doc, path, 1, found, lines, stem)
         return None if result is None else (parsed, *result)
 
-    for path, is_factcheck in [*((p, False) for p in tree.stories),
-                               *((p, True) for p in tree.factchecks)]:
-        story = _checked(root, path, is_factcheck, max_bytes, diags, check_one, files)
-        if story is not None:
-            checked.append(story)
     page_meta = []
-    for path in tree.pages:
-        page = _checked(root, path, False, max_bytes, diags, check_page_file, files)
-        if page is not None:
-            page_meta.append(page)
+    try:
+        for path, is_factcheck in [*((p, False) for p in tree.stories),
+                                   *((p, True) for p in tree.factchecks)]:
+            story = _checked(root, path, is_factcheck, max_bytes, diags, check_one, files,
+                             stored)
+            if story is not None:
+                checked.append(story)
+        for path in tree.pages:
+            page = _checked(root, path, False, max_bytes, diags, check_page_file, files,
+                            stored)
+            if page is not None:
+                page_meta.append(page)
+    except BaseException:
+        if stored is not None:
+            stored.abandon()
+        raise
+    if stored is not None:
+        stored.finish()
     if memo is not None and files is not None:
         memo.files = files.kept
 
@@ -284,8 +301,9 @@ def _why_unpublished(meta: CheckedStory, zone: tzinfo) -> str:
 
 def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diagnostics,
              check: Callable[[str, bool, bytes, Diagnostics], _Checked],
-             files: _Files | None) -> Any:
-    """One file read and checked, or its result from the memo when its bytes are the same."""
+             files: _Files | None, stored: CheckCache | None) -> Any:
+    """One file read and checked, or its result from the memo (kabar serve) or the checks
+    cache (content/checks.py) when its bytes are the same."""
     # Strings, not a Path per file: 10,000 of them on every save of `kabar serve`.
     stat = os.stat(os.path.join(root, path))  # noqa: PTH116, PTH118
     if stat.st_size > max_bytes:
@@ -295,7 +313,7 @@ def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diag
                     "site.yaml")
         return None
     if files is None:
-        return check(path, factcheck, (root / path).read_bytes(), diags)
+        return _check(path, factcheck, (root / path).read_bytes(), diags, check, stored)
     key = (path, factcheck)
     entry = files.old.get(key)
     signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
@@ -304,8 +322,8 @@ def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diag
         digest = hashlib.blake2b(data, digest_size=20).digest()
         if entry is None or entry.digest != digest:
             found = Diagnostics()
-            entry = _Entry(signature, True, digest, check(path, factcheck, data, found),
-                           tuple(found))
+            entry = _Entry(signature, True, digest,
+                           _check(path, factcheck, data, found, check, stored), tuple(found))
         # A signature taken within RACY_NS of the file's last change may stay the same
         # through a second save in the same clock tick: read such a file again next time.
         trusted = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > RACY_NS
@@ -314,6 +332,26 @@ def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diag
     for problem in entry.problems:  # what checking it said, said again
         diags.add(problem)
     return entry.result
+
+
+def _check(path: str, factcheck: bool, data: bytes, diags: Diagnostics,
+           check: Callable[[str, bool, bytes, Diagnostics], _Checked],
+           stored: CheckCache | None) -> _Checked:
+    """`check` the file, or take what checking the same bytes gave last time."""
+    if stored is not None:
+        hit = stored.get(path, factcheck, data)
+        if hit is not None:
+            result, problems = hit
+            for problem in problems:  # what checking it said, said again
+                diags.add(problem)
+            return result
+    found = Diagnostics()
+    result = check(path, factcheck, data, found)
+    if stored is not None:
+        stored.put(path, factcheck, data, (result, tuple(found)))
+    for problem in found:
+        diags.add(problem)
+    return result
 
 
 def _parse(path: str, data: bytes, diags: Diagnostics,

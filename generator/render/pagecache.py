@@ -29,21 +29,17 @@ import operator
 import pickle
 import sys
 import types
-import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from generator import model
-from generator.cache import FileCache
+from generator.cache import FileCache, code_digest, version, zone_rules
 from generator.render import seo, views
 from generator.render.views import SiteView, StoryView
 from generator.spill import SpilledHtml
 
 SUFFIX = ".html"
-#: kabar's own code: a function a context names is pickled by name, so its code is hashed.
-CODE = Path(__file__).resolve().parents[1]
 LIBRARIES = ("jinja2", "markupsafe", "babel")
 
 #: Objects shared by many pages, each hashed once per build and pickled as its hash.
@@ -179,27 +175,12 @@ def _environment(theme: str, config: bytes, timezone: str) -> bytes:
         digest.update(data)
 
     add("theme", theme.encode())
-    for path in sorted(CODE.rglob("*.py")):
-        add(f"code:{path.relative_to(CODE).as_posix()}", path.read_bytes())
+    add("code", code_digest())  # a function a context names is pickled by name: its code
     add("config", config)
     add("python", sys.version.encode())
     for library in LIBRARIES:
-        add(f"library:{library}", _version(library).encode())
-    add("tzdata", _zone_data(timezone))
+        add(f"library:{library}", version(library).encode())
+    add("tzdata", zone_rules(timezone))
     return digest.digest()
 
 
-def _version(library: str) -> str:
-    try:
-        return metadata.version(library)
-    except metadata.PackageNotFoundError:
-        return "-"
-
-
-def _zone_data(timezone: str) -> bytes:
-    """The compiled rules of the site's time zone (a tzdata update moves local times)."""
-    for base in zoneinfo.TZPATH:
-        path = Path(base) / timezone
-        if path.is_file():
-            return path.read_bytes()
-    return _version("tzdata").encode()  # the tzdata package, when the system has none

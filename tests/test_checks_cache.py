@@ -1,0 +1,239 @@
+"""Checked front matter kept in `.cache/checks/` between builds (generator/content/checks.py).
+
+A build that finds a file's bytes, the configuration and kabar's code unchanged takes
+what checking the file gave last time, its diagnostics included, and parses nothing;
+the outputs and the diagnostics are the same as without the cache, in the same order.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from unittest.mock import ANY
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+
+import generator.content as content
+from generator.build import BuildOptions, load_site
+from generator.config import yamlsource
+from generator.content import Memo, checks
+from generator.diagnostics import BuildFailed, Diagnostic, Diagnostics
+from generator.render import templates
+
+
+@pytest.fixture
+def portal(make_site: SiteMaker) -> Path:
+    return make_site({
+        # a warning from the field rules
+        "content/stories/2024/pasar.md": story_text(
+            "Pasar Rakyat", body="Lihat [posyandu](posyandu.md).\n").replace(
+                "Ringkasan cerita.", "panjang sekali " * 15),
+        # invisible characters in the front matter and the body (warnings, then removed)
+        "content/stories/2024/posyandu.md": story_text(
+            "Posyandu\u200b Baru", date="2024-03-13 08:00",
+            body="Paragraf\u202e terbalik.\n\n## Hasil\n\nBaik.\n"),
+        # Windows line ends and a BOM: the body is not the end of the file's bytes
+        "content/stories/2024/sekolah.md": "\ufeff" + story_text(
+            "Sekolah Baru", date="2024-03-14 07:00", body="Satu.\n\nDua.\n").replace(
+                "\n", "\r\n"),
+        # a fact check: dates with an offset, sources, a verdict
+        "content/cek-fakta/2024/hoaks-banjir.md": story_text(
+            "Hoaks Banjir", date="2024-03-15T10:00:00+07:00", extra=(
+                "claim: Bendungan jebol malam ini.\nclaim_date: 2024-03-14 21:00\n"
+                "verdict: hoaks\nsources:\n  - name: BPBD\n    url: https://bpbd.example.go.id/\n"
+            ), body="Tidak benar.\n"),
+        "content/pages/tentang.md": "---\ntitle: Tentang\nmenu: 1\n---\n\nKami.\n",
+    })
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every content file parsed (split, YAML, checked)."""
+    seen: list[str] = []
+    real = content._parse
+
+    def parse(path: str, *args: Any) -> Any:
+        seen.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(content, "_parse", parse)
+    return seen
+
+
+def _said(diags: Diagnostics) -> list[str]:
+    return [d.format() for d in diags]  # in the order they were reported
+
+
+def test_a_second_build_parses_nothing_and_says_and_makes_the_same(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _parses(monkeypatch)
+    first = build_site(portal)
+    assert len(parsed) == 5
+    said = _said(first.diagnostics)
+    assert [line.split(": warning: ")[0] for line in said] == [  # what this portal gives
+        "content/stories/2024/pasar.md:8:10", "content/stories/2024/posyandu.md:11:9"]
+    assert "summary terlalu panjang" in said[0] and "(U+202E)" in said[1]
+    parsed.clear()
+
+    def no_template(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("a page's key changed: the stored records differ from parsed ones")
+
+    pack = _pack(portal).stat()
+    with monkeypatch.context() as patch:  # and every page is in the page cache under its key
+        patch.setattr(templates, "render", no_template)
+        second = build_site(portal)
+    assert parsed == []
+    after = _pack(portal).stat()  # a build that found every entry writes nothing
+    assert (after.st_ino, after.st_mtime_ns) == (pack.st_ino, pack.st_mtime_ns)
+    assert _said(second.diagnostics) == said
+    assert outputs(second) == outputs(first)
+    (portal / ".cache").rename(portal / ".cache-lama")  # and without any cache at all
+    third = build_site(portal)
+    assert len(parsed) == 5
+    assert _said(third.diagnostics) == said
+    assert outputs(third) == outputs(first)
+
+
+def test_the_first_build_of_kabar_serve_takes_the_stored_checks(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_site(portal)
+    parsed = _parses(monkeypatch)
+    options = BuildOptions(build_time=BUILD_TIME)
+    site = load_site(portal, options, Diagnostics(), memo=Memo())
+    assert parsed == []
+    assert [s.meta.title for s in site.stories] == [
+        "Sekolah Baru", "Posyandu Baru", "Pasar Rakyat"]
+
+
+def test_an_edited_file_and_a_changed_site_yaml_are_checked_again(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_site(portal)
+    parsed = _parses(monkeypatch)
+    story = portal / "content/stories/2024/pasar.md"
+    story.write_text(story_text("Pasar Rakyat Ramai"), encoding="utf-8")
+    result = build_site(portal)
+    assert parsed == ["content/stories/2024/pasar.md"]
+    assert "Pasar Rakyat Ramai" in [s.meta.title for s in result.site.stories]
+    parsed.clear()
+    # The same files against another site.yaml: the category no longer exists
+    (portal / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("kesehatan", "ekonomi"),
+                                      encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(portal)
+    assert len(parsed) == 5
+    assert any("kesehatan" in d.format() for d in failed.value.diagnostics)
+
+
+def test_a_file_with_an_error_is_stored_with_its_error(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_site({"content/stories/2024/rusak.md":
+                      '---\ntitle: "Tanpa penutup\ndate: 2024-03-12\n---\n\nIsi.\n'})
+    with pytest.raises(BuildFailed) as first:
+        build_site(root)
+    parsed = _parses(monkeypatch)
+    with pytest.raises(BuildFailed) as second:
+        build_site(root)
+    assert parsed == []
+    assert _said(second.value.diagnostics) == _said(first.value.diagnostics)
+    assert "rusak.md:2" in "\n".join(_said(second.value.diagnostics))
+
+
+def _pack(root: Path) -> Path:
+    packs = list((root / ".cache/checks").iterdir())
+    assert len(packs) == 1, packs  # one pack, no temporary file left behind
+    return packs[0]
+
+
+def _index(pack: Path) -> dict[str, list[Any]]:
+    with pack.open("rb") as handle:
+        return checks._read_index(handle)
+
+
+def test_damaged_entries_are_checked_again_and_old_ones_removed(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = outputs(build_site(portal))
+    pack = _pack(portal)
+    index = _index(pack)
+    assert len(index) == 5
+    offset, length, _digest = min(index.values())
+    data = bytearray(pack.read_bytes())
+    data[offset + length // 2] ^= 0x01  # one bit of one entry flipped
+    pack.write_bytes(bytes(data))
+    parsed = _parses(monkeypatch)
+    assert outputs(build_site(portal)) == expected
+    assert len(parsed) == 1
+    parsed.clear()
+    pack = _pack(portal)
+    pack.write_bytes(pack.read_bytes()[:-30])  # the index cut short: every file checked
+    assert outputs(build_site(portal)) == expected
+    assert len(parsed) == 5
+    (portal / "content/stories/2024/pasar.md").unlink()
+    (portal / "content/stories/2024/posyandu.md").write_text(
+        story_text("Posyandu Baru"), encoding="utf-8")  # drop the link to the deleted story
+    build_site(portal)
+    assert len(_index(_pack(portal))) == 4  # pasar's went, posyandu's old version too
+
+
+def test_another_site_yaml_replaces_the_pack(portal: Path) -> None:
+    build_site(portal)
+    first = _pack(portal)
+    (portal / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("Kabar Uji", "Kabar Baru"),
+                                      encoding="utf-8")
+    build_site(portal)
+    assert _pack(portal).name != first.name  # named by its environment; the old one gone
+
+
+def test_a_failed_content_stage_keeps_the_last_pack(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build_site(portal)
+    before = _pack(portal).read_bytes()
+    (portal / "content/stories/2024/baru.md").write_text(story_text("Baru"), encoding="utf-8")
+
+    def interrupted(*_args: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(content, "_parse", interrupted)  # Ctrl-C while the new file is read
+    with pytest.raises(KeyboardInterrupt):
+        build_site(portal)
+    assert _pack(portal).read_bytes() == before
+
+
+def test_an_entry_naming_another_class_is_not_loaded(tmp_path: Path) -> None:
+    classes = (content._Where, Diagnostic, *yamlsource.RECORDS)
+    data = b"---\ntitle: x\n---\nIsi.\n"
+    writing = checks.CheckCache(tmp_path, "env", content._Parsed, classes, write=True)
+    forged = json.dumps([{"t": [{"c": "Path", "v": ["/etc/passwd"]}]}, None]).encode()
+    writing._keep(writing.key("content/stories/x.md", False, data), forged)
+    writing.finish()
+    reading = checks.CheckCache(tmp_path, "env", content._Parsed, classes, write=False)
+    key = reading.key("content/stories/x.md", False, data)
+    assert reading._entry(key) == forged  # a whole entry, its digest and all
+    assert reading.get("content/stories/x.md", False, data) is None
+    reading.finish()  # a reader writes nothing: the pack stays as it was
+    assert _index(tmp_path / "env.pack") == {key: [0, len(forged), ANY]}
+
+
+def test_the_codec_gives_back_what_it_was_given() -> None:
+    codec = checks._Codec({cls.__name__: cls for cls in yamlsource.RECORDS})
+    jakarta = ZoneInfo("Asia/Jakarta")
+    value = (
+        {"judul": "Pasar", 3: [1, 2.5, True, None], ("a", 1): {"tanggal": date(2024, 3, 12)}},
+        datetime(2024, 3, 12, 9, 30, tzinfo=jakarta),
+        datetime(2024, 3, 12, 9, 30, tzinfo=timezone(timedelta(hours=7))),
+        datetime(2024, 3, 12, 9, 30, tzinfo=timezone(timedelta(hours=8), "WITA")),
+        datetime(2024, 3, 12, 9, 30, tzinfo=UTC),
+        datetime(2024, 3, 12, 9, 30),  # noqa: DTZ001 (YAML gives naive ones too)
+        b"\x00\xff", yamlsource.Position(3, 7), ["{\"t\": 1}", {"m": "bukan tag"}],
+    )
+    back = codec.loads(codec.dumps(value))
+    assert back == value
+    assert pickle.dumps(back) == pickle.dumps(value)  # the same to the page cache's keys
+    assert back[1].tzinfo is jakarta  # the zone itself, not a fixed offset
+    assert back[2].tzname() == value[2].tzname() == "UTC+07:00"
+    assert type(back[0][3]) is list and type(back[0][("a", 1)]["tanggal"]) is date
+    with pytest.raises(TypeError):
+        codec.dumps({1, 2})  # a YAML set: not stored, the file is checked every time
