@@ -7,8 +7,10 @@ the outputs and the diagnostics are the same as without the cache, in the same o
 
 from __future__ import annotations
 
+import errno
 import json
 import pickle
+import tempfile
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -237,3 +239,40 @@ def test_the_codec_gives_back_what_it_was_given() -> None:
     assert type(back[0][3]) is list and type(back[0][("a", 1)]["tanggal"]) is date
     with pytest.raises(TypeError):
         codec.dumps({1, 2})  # a YAML set: not stored, the file is checked every time
+
+
+def test_a_full_disk_stores_nothing_and_changes_nothing_else(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tempfile.NamedTemporaryFile
+
+    class Full:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.file = real(*args, **kwargs)
+            self.name = self.file.name
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.file, name)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tempfile, "NamedTemporaryFile", Full)
+        full = build_site(portal)
+    assert not (portal / ".cache/checks").exists() or not list(
+        (portal / ".cache/checks").iterdir())  # no pack, no temporary file left
+    parsed = _parses(monkeypatch)
+    again = build_site(portal)  # stores this time
+    assert len(parsed) == 5 and outputs(again) == outputs(full)
+    assert _said(again.diagnostics) == _said(full.diagnostics)
+    assert len(_index(_pack(portal))) == 5
+    # The disk fills while an edited file's entry is written: the other files are still
+    # read from the last pack, which stays as it was
+    before = _pack(portal).read_bytes()
+    (portal / "content/stories/2024/baru.md").write_text(story_text("Baru"), encoding="utf-8")
+    parsed.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(tempfile, "NamedTemporaryFile", Full)
+        build_site(portal)
+    assert parsed == ["content/stories/2024/baru.md"]
+    assert _pack(portal).read_bytes() == before

@@ -40,7 +40,7 @@ TIMEOUT_MS = 15_000
 
 def words(story: Story) -> str:
     """A story's searchable text (title and body) in lowercase, without markup."""
-    text = re.sub(r"<[^>]+>", " ", story.body.html)
+    text = re.sub(r"<[^>]+>", " ", str(story.body.html))
     return unescape(f"{story.meta.title} {text}").lower()
 
 

@@ -169,6 +169,9 @@ class CheckCache:
         """The content stage did not finish: keep the old pack, drop the new one."""
         if self.old is not None:
             self.old.close()
+        self._drop_new()
+
+    def _drop_new(self) -> None:
         if self.new is not None:
             self.new.close()
             with contextlib.suppress(OSError):
@@ -193,7 +196,7 @@ class CheckCache:
             offset = self.new.tell()
             self.new.write(entry)
         except OSError:
-            self.abandon()  # a full disk: this build checks on without storing
+            self._drop_new()  # a full disk: this build reads on, and stores nothing
             return
         self.new_index[key] = [offset, len(entry),
                                hashlib.blake2b(entry, digest_size=16).hexdigest()]
