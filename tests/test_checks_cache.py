@@ -109,6 +109,18 @@ def test_the_first_build_of_kabar_serve_takes_the_stored_checks(
     assert parsed == []
     assert [s.meta.title for s in site.stories] == [
         "Sekolah Baru", "Posyandu Baru", "Pasar Rakyat"]
+    # After its first build the memo has every file: a save reads no pack index
+    memo = Memo()
+    load_site(portal, options, Diagnostics(), memo=memo)
+
+    def no_pack(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("a save of kabar serve opened the checks pack")
+
+    monkeypatch.setattr(content, "CheckCache", no_pack)
+    (portal / "content/stories/2024/pasar.md").write_text(story_text("Pasar Ramai"),
+                                                          encoding="utf-8")
+    saved = load_site(portal, options, Diagnostics(), memo=memo)
+    assert "Pasar Ramai" in [s.meta.title for s in saved.stories]
 
 
 def test_an_edited_file_and_a_changed_site_yaml_are_checked_again(

@@ -165,8 +165,9 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     checked: list[tuple[_Parsed, CheckedStory, _Where]] = []
     max_bytes = config.limits.story_kb * 1024
     files = memo.files_for(config) if memo is not None else None
-    # kabar build writes what it checked for the next build; kabar serve's memo keeps it
-    stored = None if cache_dir is None else CheckCache(
+    # kabar build writes what it checked for the next build; kabar serve reads it for its
+    # first build only (then its memo has every file, and a save costs no index read)
+    stored = None if cache_dir is None or (files is not None and files.old) else CheckCache(
         cache_dir / "checks", checks.environment(config, config.timezone), _Parsed,
         (_Where, CheckedStory, PageFields, Source, FactCheck, Diagnostic, *yaml_source.RECORDS),
         write=memo is None)
