@@ -93,7 +93,6 @@ class FileCache:
         except OSError:
             return  # an unwritable cache costs time, never the build
 
-
     def prune(self, keep: set[str]) -> int:
         """Remove every entry whose key is not in `keep`; returns how many files went."""
         removed = 0

@@ -22,9 +22,9 @@ from generator import invisible, urls
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
-from generator.content import checks, frontmatter, schedule
+from generator.content import frontmatter, schedule
 from generator.content.bodies import Job, Links, render_all, resolver
-from generator.content.checks import CheckCache
+from generator.content.checks import CheckCache, environment
 from generator.content.discover import STATIC, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolver, Unresolved
@@ -168,7 +168,7 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
     # kabar build writes what it checked for the next build; kabar serve reads it for its
     # first build only (then its memo has every file, and a save costs no index read)
     stored = None if cache_dir is None or (files is not None and files.old) else CheckCache(
-        cache_dir / "checks", checks.environment(config, config.timezone), _Parsed,
+        cache_dir / "checks", environment(config), _Parsed,
         (_Where, CheckedStory, PageFields, Source, FactCheck, Diagnostic, *yaml_source.RECORDS),
         write=memo is None)
 

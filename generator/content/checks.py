@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Protocol
 from zoneinfo import ZoneInfo
 
 from generator.cache import cache_key, code_digest, version, zone_rules
+from generator.config.schema import SiteConfig
 from generator.diagnostics import Diagnostic
 
 
@@ -47,10 +48,10 @@ class Parsed(Protocol):
 Checked = tuple[tuple[Any, ...] | None, tuple[Diagnostic, ...]]
 
 
-def environment(config: object, timezone_name: str) -> str:
+def environment(config: SiteConfig) -> str:
     """What every check depends on besides the file: the configuration (its repr holds
-    every field), the zone's rules, kabar's code, PyYAML's and Python's versions."""
-    return cache_key(repr(config), hashlib.sha256(zone_rules(timezone_name)).hexdigest(),
+    every field), its zone's rules, kabar's code, PyYAML's and Python's versions."""
+    return cache_key(repr(config), hashlib.sha256(zone_rules(config.timezone)).hexdigest(),
                      code_digest().hex(), version("PyYAML"), sys.version)
 
 
