@@ -7,6 +7,14 @@ two renames elsewhere, repaired at the next run). A failed or killed build there
 leaves the previous output/ as it was, and files that are gone from the site are gone from
 output/ (no stale files). Files whose bytes did not change are hard-linked from the
 previous output, so their mtime is stable.
+
+The tree that was swapped out is kept beside output/ as `.output.spare` and becomes the
+next build's staging folder: its folders already exist, and most of its files already are
+hard links to the live ones. Making 20,000 folders is most of the time a build spends
+writing on a slow disk (measured: 5.6 s of mkdir for 20,000 folders here), so the next
+build updates that tree instead. Nothing in it is trusted: a file is kept only when it is
+the live file (same inode) whose bytes equal the new ones, anything else is replaced, and
+what the new site does not have is swept away before the swap.
 """
 
 from __future__ import annotations
@@ -43,6 +51,10 @@ def _staging(out: Path) -> Path:
     return out.with_name(f".{out.name}.staging-{os.getpid()}")
 
 
+def _spare(out: Path) -> Path:
+    return out.with_name(f".{out.name}.spare")
+
+
 def _leftovers(out: Path) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.staging-*")) + sorted(
         out.parent.glob(f".{out.name}.old-*"))
@@ -64,13 +76,24 @@ def check_target(out: Path, portal_root: Path) -> None:
                           "menimpanya (kosongkan atau pilih folder lain)")
 
 
-def recover(out: Path) -> None:
-    """Finish or undo an interrupted swap, then drop leftover staging directories."""
+def recover(out: Path) -> Path | None:
+    """Finish or undo an interrupted swap, then return one tree to build into (the spare,
+    or else what a killed build left) and remove the others."""
     olds = sorted(out.parent.glob(f".{out.name}.old-*"))
     if not out.exists() and olds:
         olds[-1].rename(out)  # killed between the two fallback renames: put it back
-    for leftover in _leftovers(out):
-        _remove_tree(leftover)
+    keep = None
+    for candidate in [_spare(out), *_leftovers(out)]:
+        try:
+            found = os.lstat(candidate)
+        except FileNotFoundError:
+            continue
+        # Only a real folder of ours is written into; a link here could point anywhere.
+        if keep is None and stat.S_ISDIR(found.st_mode) and found.st_uid == os.geteuid():
+            keep = candidate
+        else:
+            _remove_tree(candidate)
+    return keep
 
 
 def write(outputs: Iterable[Output], out: Path) -> tuple[int, int]:
@@ -93,13 +116,21 @@ def staging(out: Path) -> Iterator[Staging]:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
-        recover(out)
+        base = recover(out)
         folder = _staging(out)
-        folder.mkdir()
+        if base is not None:
+            base.rename(folder)
+        else:
+            folder.mkdir()
         try:
-            yield Staging(folder, out)
+            yield Staging(folder, out, reused=base is not None)
         finally:
-            _remove_tree(folder)  # the failed build's files, or after the swap the old output
+            # After the swap this is the old output; after a failure, the failed build's
+            # files. Either way the next build updates it rather than making a new tree.
+            try:
+                folder.rename(_spare(out))
+            except OSError:
+                _remove_tree(folder)
 
 
 @contextlib.contextmanager
@@ -127,29 +158,66 @@ class Staging:
     the interpreter lock back and forth and cost more than they saved (10k stories, pages
     from the page cache: 27-35 s of CPU with 4 threads, 20-22 s without)."""
 
-    def __init__(self, folder: Path, out: Path) -> None:
+    def __init__(self, folder: Path, out: Path, *, reused: bool = False) -> None:
         self.folder, self.out = folder, out
-        self.paths: set[str] = set()
+        self.reused = reused  # the folder holds an older tree, to update and sweep
+        self.paths: set[str] = set()  # normalised output paths written so far
         self.clashes: list[str] = []  # paths added twice, or refused by the file system
         self.count = self.size = 0
-        self._folders: set[Path] = set()
+        # Plain strings from here on: pathlib costs more than the system calls on 20,000
+        # files whose bytes did not change.
+        self._root, self._live = os.fspath(folder), os.fspath(out)
+        self._folders: set[str] = {self._root}
 
     def add(self, output: Output) -> None:
         """Write one file. A second file for a path already added is not written (the
         build reports the collision; `commit` refuses to swap in a site with one)."""
-        target = _safe_join(self.folder, output.path)
-        if output.path in self.paths:
+        path = _normalised(output.path)
+        if path in self.paths:
             self.clashes.append(output.path)
             return
-        self.paths.add(output.path)
+        self.paths.add(path)
         self.count, self.size = self.count + 1, self.size + len(output.data)
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        target = f"{self._root}/{path}"
+        folder = target.rpartition("/")[0]
+        if folder not in self._folders:
+            self._make_folder(folder)
         try:
-            _write_file(target, self.out / output.path, output.data)
+            _write_file(target, f"{self._live}/{path}", output.data)
         except FileExistsError:  # Foto.png after foto.png on a case-insensitive disk
             self.clashes.append(output.path)
+
+    def _make_folder(self, folder: str) -> None:
+        """Make `folder` a real folder, each of its parents checked once: in a reused
+        tree a file, or a link to anywhere, may stand where a folder goes now."""
+        parent = folder.rpartition("/")[0]
+        if parent not in self._folders:
+            self._make_folder(parent)
+        try:
+            if stat.S_ISDIR(os.lstat(folder).st_mode):
+                self._folders.add(folder)
+                return
+            os.unlink(folder)
+        except FileNotFoundError:
+            pass
+        os.mkdir(folder)
+        self._folders.add(folder)
+
+    def _sweep(self) -> None:
+        """Remove from a reused tree every file and folder the new site does not have.
+        Links are removed, never followed."""
+        start = len(self._root) + 1
+        pending = [self._root]
+        while pending:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.path in self._folders:
+                            pending.append(entry.path)
+                        else:
+                            _remove_tree(Path(entry.path))
+                    elif entry.path[start:] not in self.paths:
+                        os.unlink(entry.path)
 
     @property
     def files(self) -> Mapping[str, bytes]:
@@ -161,8 +229,11 @@ class Staging:
         """Swap the staging folder in. Returns (files, bytes)."""
         if self.clashes:
             raise FileExistsError(f"two outputs for one path: {self.clashes[0]}")
-        (self.folder / MARKER).write_bytes(
-            b"built by kabar; this folder is replaced on each build\n")
+        if self.reused:
+            self._sweep()
+        marker = self.folder / MARKER
+        marker.unlink(missing_ok=True)  # never written through a link to the live one
+        marker.write_bytes(b"built by kabar; this folder is replaced on each build\n")
         _swap(self.folder, self.out)
         return self.count, self.size
 
@@ -190,7 +261,13 @@ class _Written(Mapping[str, bytes]):
 
 def _remove_tree(folder: Path) -> None:
     """shutil.rmtree, its subfolders in threads: removing 20,000 folders one system call
-    at a time mostly waits for the disk."""
+    at a time mostly waits for the disk. A link (or a file) is unlinked, never followed."""
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            os.unlink(folder)
+            return
+    except FileNotFoundError:
+        return
     try:
         parts = [sub.path for top in os.scandir(folder) if top.is_dir(follow_symlinks=False)
                  for sub in os.scandir(top.path) if sub.is_dir(follow_symlinks=False)]
@@ -204,30 +281,65 @@ def _remove_tree(folder: Path) -> None:
 
 def _safe_join(base: Path, relative: str) -> Path:
     """`base/relative`, refusing anything that would land outside `base` (a bug upstream)."""
+    return base / _normalised(relative)
+
+
+def _normalised(relative: str) -> str:
+    """`relative` normalised, refused when it would land outside the output folder."""
     norm = posixpath.normpath(relative)
-    if relative.startswith("/") or norm.startswith("..") or "\\" in relative or "\0" in relative:
+    if relative.startswith("/") or norm.startswith("..") or norm == "." or \
+            "\\" in relative or "\0" in relative:
         raise ValueError(f"output path escapes the output directory: {relative!r}")
-    return base / norm
+    return norm
 
 
-def _write_file(target: Path, previous: Path, data: bytes) -> None:
-    try:
-        # One lstat: a regular file, not a symlink, of the same size (then compare bytes).
-        found = os.lstat(previous)
-        if stat.S_ISREG(found.st_mode) and found.st_size == len(data) and \
-                previous.read_bytes() == data:
-            os.link(previous, target)  # unchanged: keep the old file (and its mtime)
+def _write_file(target: str, previous: str, data: bytes) -> None:
+    """Put `data` at `target`: the live file `previous` hard-linked when its bytes are the
+    same (its mtime stays), else a new file. What a reused tree has at `target` is kept
+    only when it already is that live file."""
+    here = _lstat(target)
+    live = _same_bytes(previous, data)
+    if live is not None and here is not None and stat.S_ISREG(here.st_mode) and \
+            (here.st_ino, here.st_dev) == (live.st_ino, live.st_dev):
+        return
+    if here is not None:  # never write into an inode the live output may share
+        if stat.S_ISDIR(here.st_mode):
+            _remove_tree(Path(target))
+        else:
+            os.unlink(target)
+    if live is not None:
+        try:
+            os.link(previous, target)
             return
-    except OSError:
-        pass  # none yet, or no hard links on this filesystem: write a copy
-    with target.open("xb") as file:  # never through an existing link into the live output
+        except OSError:
+            pass  # no hard links on this filesystem: write a copy
+    with open(target, "xb") as file:
         file.write(data)
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _same_bytes(previous: str, data: bytes) -> os.stat_result | None:
+    """The live file's stat when it is a regular file (not a link) holding `data`."""
+    try:
+        found = os.lstat(previous)  # the size first: most changed files differ in it
+        if stat.S_ISREG(found.st_mode) and found.st_size == len(data):
+            with open(previous, "rb") as file:
+                if file.read() == data:
+                    return found
+    except OSError:
+        pass
+    return None
 
 
 def _swap(staging: Path, out: Path) -> None:
     if not out.exists():
-        staging.rename(out)
-        staging.mkdir()  # the caller removes it
+        staging.rename(out)  # the first build: no old tree to keep
         return
     if _exchange(staging, out):
         return

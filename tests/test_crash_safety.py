@@ -71,7 +71,10 @@ def run_cli(root: Path, out: Path) -> subprocess.CompletedProcess[str]:
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """Staging folders and half-swapped trees beside `out`; not the tree the writer keeps
+    for the next build (writer._spare), which is meant to stay."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
+                  and p.name != f".{out.name}.spare")
 
 
 @dataclass

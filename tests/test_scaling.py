@@ -113,4 +113,5 @@ def test_a_big_tree_is_written_and_swapped_whole(tmp_path: Path) -> None:
     for f in files[:5] + files[6:-1]:
         now = (out / f.path).stat()
         assert (now.st_ino, now.st_mtime_ns) == (before[f.path].st_ino, before[f.path].st_mtime_ns)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # the old tree is gone
+    # The old tree is kept for the next build to update, nothing else is left beside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".output.spare", "output"]

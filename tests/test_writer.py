@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ def siblings(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
 
 
+#: What a build leaves beside output/ once there was an old tree to swap out: that tree,
+#: kept for the next build to update (writer._spare).
+SPARE = [".output.spare"]
+
+
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "site" / "output"
@@ -52,7 +58,7 @@ def test_no_stale_files_after_a_story_is_removed(out: Path) -> None:
     written = tree(out)
     written.pop(MARKER)
     assert written == smaller
-    assert siblings(out) == []
+    assert siblings(out) == SPARE
 
 
 def test_unchanged_files_keep_inode_and_mtime_changed_files_are_rewritten(out: Path) -> None:
@@ -78,7 +84,7 @@ def test_a_failed_write_leaves_the_output_untouched(out: Path) -> None:
         write(bad, out)
     assert {p: (p.stat().st_ino, p.read_bytes())
             for p in out.rglob("*") if p.is_file()} == before
-    assert siblings(out) == []
+    assert siblings(out) == SPARE
 
 
 def test_a_duplicate_path_never_writes_through_to_the_live_output(out: Path) -> None:
@@ -89,7 +95,7 @@ def test_a_duplicate_path_never_writes_through_to_the_live_output(out: Path) -> 
     with pytest.raises(FileExistsError):
         write(duplicate, out)
     assert (out / "index.html").read_bytes() == SITE["index.html"]
-    assert siblings(out) == []
+    assert siblings(out) == SPARE
 
 
 def test_leftovers_of_a_killed_build_are_cleaned_up(out: Path) -> None:
@@ -98,7 +104,97 @@ def test_leftovers_of_a_killed_build_are_cleaned_up(out: Path) -> None:
     (staging / "berita").mkdir(parents=True)
     (staging / "berita" / "half.html").write_bytes(b"<h1>separuh")
     write(outputs(SITE), out)
-    assert siblings(out) == []
+    assert siblings(out) == SPARE  # the half-written tree was reused, then kept
+    written = tree(out)
+    written.pop(MARKER)
+    assert written == SITE, "the killed build's half file was swapped in"
+
+
+# -- the kept tree (.output.spare) -----------------------------------------------------------
+
+
+def exact(out: Path, files: dict[str, bytes]) -> None:
+    """`out` holds exactly `files` and the marker: nothing stale, no links, no extra folder."""
+    written = tree(out)
+    assert written.pop(MARKER)
+    assert written == files
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    folders = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir()}
+    assert folders == {parent.as_posix() for name in files
+                       for parent in Path(name).parents if parent != Path()}
+
+
+def test_the_kept_tree_is_updated_into_exactly_each_new_site(out: Path) -> None:
+    # Files removed, added and changed; a file where a folder was and a folder where a
+    # file was; a live file edited by hand (it shares its inode with the kept tree).
+    moved = {k: v for k, v in SITE.items()
+             if not k.startswith("berita/2024/") and k != "assets/style.css"}
+    sites = [
+        SITE,
+        {**SITE, "index.html": b"<h1>Beranda 2</h1>", "baru.html": b"baru"},
+        {**moved, "berita/2024": b"sekarang berkas", "assets/style.css/x.css": b"folder"},
+        SITE,
+        {**SITE, "berita/2025/sekolah/index.html": b"<h1>Sekolah 2</h1>"},
+        SITE,
+    ]
+    inodes: dict[str, int] = {}
+    for number, site in enumerate(sites):
+        if number == 4:
+            (out / "index.html").write_bytes(b"diubah tangan")  # in place: the inode is shared
+        write(outputs(site), out)
+        exact(out, site)
+        if number:
+            assert siblings(out) == SPARE
+        for name in site:
+            ino = (out / name).stat().st_ino
+            if number and name in inodes and sites[number - 1].get(name) == site[name] \
+                    and number != 4:
+                assert ino == inodes[name], f"build {number}: unchanged {name} was rewritten"
+            inodes[name] = ino
+
+
+def test_a_failed_build_into_the_kept_tree_leaves_the_live_output_untouched(out: Path) -> None:
+    write(outputs(SITE), out)
+    write(outputs({**SITE, "baru.html": b"x"}), out)  # now the kept tree links live files
+    before = {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
+    changed = {name: data + b" diubah" for name, data in SITE.items()}
+    for bad in ([*outputs(changed), Output("../escape.html", b"x")],
+                [*outputs(SITE), *outputs(changed)]):  # every file twice: a collision
+        with pytest.raises((ValueError, FileExistsError)):
+            write(bad, out)
+        assert {p: (p.stat().st_ino, p.read_bytes())
+                for p in out.rglob("*") if p.is_file()} == before
+    write(outputs(changed), out)
+    exact(out, changed)
+
+
+def test_links_planted_in_the_output_or_as_the_kept_tree_are_never_followed(
+        out: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "berita").mkdir(parents=True)
+    (elsewhere / "penting.txt").write_bytes(b"jangan disentuh")
+    (elsewhere / "berita" / "x.html").write_bytes(b"juga jangan")
+    precious = tree(elsewhere)
+    write(outputs(SITE), out)
+    write(outputs(SITE), out)
+    # In the live output, which the next build keeps as its tree to update: a folder and a
+    # file replaced by links to outside, and a link among the files.
+    shutil.rmtree(out / "berita" / "2024")
+    (out / "berita" / "2024").symlink_to(elsewhere / "berita", target_is_directory=True)
+    (out / "index.html").unlink()
+    (out / "index.html").symlink_to(elsewhere / "penting.txt")
+    (out / "lain").symlink_to(elsewhere, target_is_directory=True)
+    write(outputs(SITE), out)
+    write(outputs({**SITE, "index.html": b"baru"}), out)
+    exact(out, {**SITE, "index.html": b"baru"})
+    # The kept tree itself replaced by a link to a folder with files in it.
+    spare = out.with_name(SPARE[0])
+    shutil.rmtree(spare)
+    spare.symlink_to(elsewhere, target_is_directory=True)
+    write(outputs(SITE), out)
+    exact(out, SITE)
+    assert tree(elsewhere) == precious
+    assert not spare.is_symlink()
 
 
 def test_an_interrupted_fallback_swap_is_repaired(out: Path) -> None:
@@ -108,7 +204,7 @@ def test_an_interrupted_fallback_swap_is_repaired(out: Path) -> None:
     written = tree(out)
     written.pop(MARKER)
     assert written == SITE
-    assert siblings(out) == []
+    assert siblings(out) == SPARE
 
 
 def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
@@ -120,7 +216,7 @@ def test_a_symlinked_output_folder_keeps_its_link(tmp_path: Path) -> None:
     assert link.is_symlink(), "the output symlink was replaced by a folder"
     assert (served / "index.html").read_bytes() == b"baru"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "www"]
-    assert sorted(p.name for p in served.parent.iterdir()) == ["kabar"]
+    assert sorted(p.name for p in served.parent.iterdir()) == [".kabar.spare", "kabar"]
 
 
 # -- check_target ---------------------------------------------------------------------------
