@@ -14,7 +14,7 @@ import pytest
 from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
 
 from generator.build import BuildOptions, build
-from generator.render import templates
+from generator.render import seo, templates
 
 STORY = "content/stories/2024/pasar.md"
 STYLE = "body { margin: 0; }\n"
@@ -72,6 +72,8 @@ def test_a_warm_build_renders_no_template_and_gives_the_same_bytes(
     assert len(_entries(portal)) == len(pages) > 30  # every page, one entry each
     with monkeypatch.context() as patch:
         patch.setattr(templates, "render", _no_template)
+        # Nor is any page's head (Open Graph, JSON-LD) made: the key holds its inputs.
+        patch.setattr(seo, "head", _no_template)
         warm = outputs(build_site(portal))
     assert warm == cold
 

@@ -125,11 +125,14 @@ class Pages:
         lang = spec.page.lang
         context = {"site": self.views.site_view(lang), "t": self.views.t_for(lang),
                    "page": spec.page, **spec.context}
-        key = self.cache.key(spec.template, context) if self.cache is not None else None
-        if key is not None and self.cache is not None:
-            cached = self.cache.get(key)
-            if cached is not None:
+        key = None
+        if self.cache is not None:
+            # The page without its head, and what the head is made of (see PageSpec).
+            key = self.cache.key(spec.template, {**context, "page head": spec.head_inputs})
+            cached = self.cache.get(key) if key is not None else None
+            if key is not None and cached is not None:
                 return cached, key
+        context["page"] = spec.full_page()
         html = templates.render(self.env, spec.template, context, self.root, problems)
         if html is None:
             return None, ""
