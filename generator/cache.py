@@ -1,7 +1,9 @@
 """A folder of rendered files keyed by a hash of everything that made them; never a source of truth.
 
-Each entry is `<key><suffix>` plus `<key><suffix>.sha256`, the hash of its bytes: a
-truncated or overwritten entry no longer matches and is ignored (then rendered again).
+Each entry is one file, `<key><suffix>`: the sha256 of its bytes (64 hex digits and a
+newline), then the bytes. A truncated or overwritten entry no longer matches and is ignored
+(then rendered again). One file, not a data file and a checksum file beside it: a warm
+build opens half as many files, and a CI cache restores half as many.
 Deleting the folder changes nothing but time. A folder that cannot be written (read-only
 checkout, full disk) only means nothing is cached. Standard library only.
 """
@@ -63,6 +65,15 @@ def zone_rules(timezone: str) -> bytes:
     return version("tzdata").encode()  # the tzdata package, when the system has none
 
 
+#: The bytes before an entry's data: its sha256 in hex and a newline.
+HEADER = 65
+
+
+def sealed(data: bytes) -> bytes:
+    """An entry as stored: its checksum, then `data`."""
+    return hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
+
+
 class FileCache:
     """`get` a verified entry or None; `put` writes atomically (temp file + rename)."""
 
@@ -70,26 +81,25 @@ class FileCache:
         self.folder = folder
         self.suffix = suffix
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        data = self.folder / f"{key}{self.suffix}"
-        return data, data.with_name(data.name + ".sha256")
+    def _path(self, key: str) -> str:
+        return f"{self.folder}/{key}{self.suffix}"  # a str: pathlib cost more than the read
 
     def get(self, key: str) -> bytes | None:
-        data_path, sum_path = self._paths(key)
         try:
-            data = data_path.read_bytes()
-            expected = sum_path.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
+            with open(self._path(key), "rb") as file:  # noqa: PTH123 (see _path)
+                entry = file.read()
+        except OSError:
             return None
-        return data if hashlib.sha256(data).hexdigest() == expected else None
+        data = entry[HEADER:]
+        if entry[HEADER - 1:HEADER] != b"\n" or \
+                hashlib.sha256(data).hexdigest().encode("ascii") != entry[:HEADER - 1]:
+            return None
+        return data
 
     def put(self, key: str, data: bytes) -> None:
-        data_path, sum_path = self._paths(key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            # Data first, checksum last: an entry is only trusted once both are whole.
-            _atomic_write(data_path, data)
-            _atomic_write(sum_path, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n")
+            _atomic_write(Path(self._path(key)), sealed(data))
         except OSError:
             return  # an unwritable cache costs time, never the build
 
@@ -101,8 +111,9 @@ class FileCache:
         except OSError:
             return 0
         for entry in entries:
-            name = entry.name.removesuffix(".sha256")
-            if name.endswith(self.suffix) and name.removesuffix(self.suffix) not in keep:
+            name = entry.name.removesuffix(".sha256")  # the checksum files of before
+            if name.endswith(self.suffix) and (name != entry.name or
+                                               name.removesuffix(self.suffix) not in keep):
                 try:
                     Path(entry.path).unlink()
                     removed += 1

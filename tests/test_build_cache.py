@@ -6,7 +6,6 @@ gives the same bytes and the same diagnostics, in the same order.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +23,7 @@ from conftest import (
 from PIL import Image
 
 from generator.build import BuildResult
+from generator.cache import sealed
 from generator.content import bodies
 from generator.diagnostics import BuildFailed, format_report
 from generator.render import workers as render_workers
@@ -58,8 +58,7 @@ def _state(result: BuildResult) -> tuple[dict[str, bytes], str]:
 
 
 def _entries(root: Path, folder: str) -> list[Path]:
-    return sorted(p for p in (root / ".cache" / folder).glob("*")
-                  if not p.name.endswith(".sha256"))
+    return sorted((root / ".cache" / folder).glob("*"))
 
 
 def _no_rendering(*_args: object) -> object:
@@ -87,11 +86,9 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(portal: Path) -> None:
     first.write_bytes(good[: len(good) // 2])  # truncated: the checksum no longer matches
     # Garbled but with a matching checksum (not something kabar writes): still ignored.
     garbage = b'{"html": 1}'
-    second.write_bytes(garbage)
-    Path(f"{second}.sha256").write_text(hashlib.sha256(garbage).hexdigest() + "\n")
+    second.write_bytes(sealed(garbage))
     for entry in _entries(portal, "jinja"):
-        entry.write_bytes(b"\x00garbled")
-        Path(f"{entry}.sha256").write_text(hashlib.sha256(b"\x00garbled").hexdigest() + "\n")
+        entry.write_bytes(sealed(b"\x00garbled"))
     assert _state(build_site(portal)) == expected
     assert first.read_bytes() == good  # rendered again and stored whole
 

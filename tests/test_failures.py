@@ -171,24 +171,26 @@ def test_a_read_only_output_is_a_clear_error_and_keeps_the_old_output(
 # -- the cache: never a source of truth -----------------------------------------------------
 
 def _corruptions(cache: Path) -> dict[str, Callable[[Path], None]]:
-    """Ways an entry `<key>.jpg` (+ `.sha256`) gets damaged: a killed write, a full disk,
-    a tool that touched it, a person who 'tidied up'."""
-
-    def checksum(entry: Path) -> Path:
-        return entry.with_name(entry.name + ".sha256")
+    """Ways an entry `<key>.jpg` (its checksum, then its bytes) gets damaged: a killed
+    write, a full disk, a tool that touched it, a person who 'tidied up'."""
 
     def swap_with_another(entry: Path) -> None:  # another entry's bytes, own checksum kept
         other = next(p for p in sorted(cache.rglob("*.jpg")) if p != entry)
-        entry.write_bytes(other.read_bytes())
+        entry.write_bytes(entry.read_bytes()[:65] + other.read_bytes()[65:])
 
     return {
         "half-written (truncated)": lambda e: e.write_bytes(e.read_bytes()[:2000]),
         "empty": lambda e: e.write_bytes(b""),
         "overwritten with garbage": lambda e: e.write_bytes(os.urandom(4096)),
-        "checksum missing (killed between the two writes)": lambda e: checksum(e).unlink(),
-        "checksum empty": lambda e: checksum(e).write_bytes(b""),
-        "checksum not text": lambda e: checksum(e).write_bytes(b"\xff\xfe\x00garbage"),
-        "checksum of other bytes": lambda e: checksum(e).write_text("0" * 64 + "\n"),
+        "checksum cut off (an image editor saved the JPEG)": lambda e: e.write_bytes(
+            e.read_bytes()[65:]),
+        "checksum only": lambda e: e.write_bytes(e.read_bytes()[:65]),
+        "checksum not text": lambda e: e.write_bytes(b"\xff\xfe\x00" * 21 + b"\n"
+                                                     + e.read_bytes()[65:]),
+        "checksum of other bytes": lambda e: e.write_bytes(b"0" * 64 + b"\n"
+                                                           + e.read_bytes()[65:]),
+        "no newline after the checksum": lambda e: e.write_bytes(e.read_bytes()[:64] + b" "
+                                                                 + e.read_bytes()[65:]),
         "bytes of another entry": swap_with_another,
         "entry is a folder": lambda e: (e.unlink(), e.mkdir()),  # type: ignore[func-returns-value]
         "leftover temporary file": lambda e: (e.parent / ".tmp-abc.jpg").write_bytes(b"x"),
