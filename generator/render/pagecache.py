@@ -9,7 +9,8 @@ the filters' code and settings, the libraries' versions). The key is a hash of b
   story's `noindex` flag) changes the key. Nothing is guessed about which page depends on
   which story; the page's own inputs are compared. Story views and the `site`/`t` objects
   are shared by many pages: each is pickled once per build and stands in the page's pickle
-  as its hash;
+  as its hash. A page's SEO head is not in its context yet: what the head is made of is
+  (render/pages.py, PageSpec), so a page found here never makes its head;
 - the **environment**, once per build: every file of every theme in the chain, kabar's
   own code, the site configuration, the time-zone data the date filters use, and the
   versions of Python, Jinja2, MarkupSafe and Babel.
