@@ -168,6 +168,9 @@ class Staging:
         # files whose bytes did not change.
         self._root, self._live = os.fspath(folder), os.fspath(out)
         self._folders: set[str] = {self._root}
+        #: (device, inode) of every file placed in a reused tree: on a case-insensitive disk
+        #: Foto.png finds the foto.png this build just placed, which must not be replaced.
+        self._placed: set[tuple[int, int]] | None = set() if reused else None
 
     def add(self, output: Output) -> None:
         """Write one file. A second file for a path already added is not written (the
@@ -183,7 +186,7 @@ class Staging:
         if folder not in self._folders:
             self._make_folder(folder)
         try:
-            _write_file(target, f"{self._live}/{path}", output.data)
+            _write_file(target, f"{self._live}/{path}", output.data, self._placed)
         except FileExistsError:  # Foto.png after foto.png on a case-insensitive disk
             self.clashes.append(output.path)
 
@@ -293,14 +296,19 @@ def _normalised(relative: str) -> str:
     return norm
 
 
-def _write_file(target: str, previous: str, data: bytes) -> None:
+def _write_file(target: str, previous: str, data: bytes,
+                placed: set[tuple[int, int]] | None = None) -> None:
     """Put `data` at `target`: the live file `previous` hard-linked when its bytes are the
     same (its mtime stays), else a new file. What a reused tree has at `target` is kept
-    only when it already is that live file."""
+    only when it already is that live file; a file this build placed (`placed`, in a
+    reused tree) is never replaced."""
     here = _lstat(target)
+    if here is not None and placed is not None and (here.st_dev, here.st_ino) in placed:
+        raise FileExistsError(target)
     live = _same_bytes(previous, data)
     if live is not None and here is not None and stat.S_ISREG(here.st_mode) and \
             (here.st_ino, here.st_dev) == (live.st_ino, live.st_dev):
+        _note(placed, live)
         return
     if here is not None:  # never write into an inode the live output may share
         if stat.S_ISDIR(here.st_mode):
@@ -310,11 +318,19 @@ def _write_file(target: str, previous: str, data: bytes) -> None:
     if live is not None:
         try:
             os.link(previous, target)
+            _note(placed, live)
             return
         except OSError:
             pass  # no hard links on this filesystem: write a copy
     with open(target, "xb") as file:
         file.write(data)
+        if placed is not None:
+            _note(placed, os.fstat(file.fileno()))
+
+
+def _note(placed: set[tuple[int, int]] | None, found: os.stat_result) -> None:
+    if placed is not None:
+        placed.add((found.st_dev, found.st_ino))
 
 
 def _lstat(path: str) -> os.stat_result | None:

@@ -197,6 +197,32 @@ def test_links_planted_in_the_output_or_as_the_kept_tree_are_never_followed(
     assert not spare.is_symlink()
 
 
+def test_on_a_case_insensitive_disk_a_name_differing_in_case_is_a_clash_not_a_loss(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Linux disks tell Foto.png from foto.png; this one, faked for lstat and unlink (the
+    # calls the kept tree is updated with), does not. The second name must not remove the
+    # file the build just placed under the first.
+    import os
+
+    from generator import writer
+
+    write(outputs(SITE), out)
+    write(outputs(SITE), out)  # the next build updates a kept tree
+
+    def alias(path: str) -> str:
+        return path.replace("/Foto.png", "/foto.png")
+
+    real_lstat, real_unlink = writer._lstat, os.unlink
+    monkeypatch.setattr(writer, "_lstat", lambda path: real_lstat(alias(path)))
+    monkeypatch.setattr(os, "unlink", lambda path, **kw: real_unlink(alias(os.fspath(path)), **kw))
+    before = tree(out)
+    second = Output("berita/2024/posyandu/Foto.png", b"\x89PNG lain")  # after foto.png
+    with pytest.raises(FileExistsError, match="two outputs"):
+        write([*outputs(SITE), second], out)
+    monkeypatch.undo()
+    assert tree(out) == before
+
+
 def test_an_interrupted_fallback_swap_is_repaired(out: Path) -> None:
     write(outputs(SITE), out)
     out.rename(out.with_name(f".{out.name}.old-12345"))  # killed between the two renames
