@@ -129,8 +129,7 @@ class Pages:
         if self.cache is not None:
             # The page without its head, and what the head is made of (see PageSpec).
             key = self.cache.key(spec.template, {**context, "page head": spec.head_inputs})
-            cached = self.cache.get(key) if key is not None else None
-            if key is not None and cached is not None:
+            if key is not None and (cached := self.cache.get(key)) is not None:
                 return cached, key
         context["page"] = spec.full_page()
         html = templates.render(self.env, spec.template, context, self.root, problems)
