@@ -32,8 +32,9 @@ def test_short_fuzz_run_finds_no_crash(tmp_path: Path,
     log = result.stdout + result.stderr
     assert "No module named 'atheris'" not in log, "install the test extras (atheris)"
     assert result.returncode == 0, log[-3000:]
-    assert f"Done {RUNS} runs" in log
+    # libFuzzer sometimes counts one run more than asked for (seen: "Done 1501 runs");
+    # what matters is that every asked run was made.
     done = re.search(r"Done (\d+) runs", log)
-    assert done is not None
+    assert done is not None and int(done[1]) >= RUNS, log[-3000:]
     reliability("fuzz", ["atheris `fuzz/fuzz_content.py` (content loader)",
-                         f"{int(done[1])} runs", "0"])
+                         f"{RUNS} runs", "0"])
