@@ -39,10 +39,15 @@ def portal(make_site: SiteMaker) -> Path:
         "content/stories/2024/posyandu.md": story_text(
             "Posyandu\u200b Baru", date="2024-03-13 08:00",
             body="Paragraf\u202e terbalik.\n\n## Hasil\n\nBaik.\n"),
-        # Windows line ends and a BOM: the body is not the end of the file's bytes
+        # Windows line ends and a BOM: the body is not the end of the file's bytes; and a
+        # translation key nobody else has, reported after every file is checked, at the
+        # line of its key (content/__init__.py's _Where, from the stored front matter)
         "content/stories/2024/sekolah.md": "\ufeff" + story_text(
-            "Sekolah Baru", date="2024-03-14 07:00", body="Satu.\n\nDua.\n").replace(
-                "\n", "\r\n"),
+            "Sekolah Baru", date="2024-03-14 07:00", body="Satu.\n\nDua.\n",
+            extra="translation_key:   sekolah-baru\n").replace("\n", "\r\n"),
+        # scheduled: a note at the line of its date, also made after the checks
+        "content/stories/2027/jadwal.md": story_text(
+            "Festival Nanti", date="2027-01-05 08:00", extra="\n\n"),
         # a fact check: dates with an offset, sources, a verdict
         "content/cek-fakta/2024/hoaks-banjir.md": story_text(
             "Hoaks Banjir", date="2024-03-15T10:00:00+07:00", extra=(
@@ -74,11 +79,14 @@ def test_a_second_build_parses_nothing_and_says_and_makes_the_same(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = _parses(monkeypatch)
     first = build_site(portal)
-    assert len(parsed) == 5
+    assert len(parsed) == 6
     said = _said(first.diagnostics)
-    assert [line.split(": warning: ")[0] for line in said] == [  # what this portal gives
-        "content/stories/2024/pasar.md:8:10", "content/stories/2024/posyandu.md:11:9"]
+    assert [line.split(": ")[0] for line in said] == [  # what this portal gives
+        "content/stories/2024/pasar.md:8:10", "content/stories/2024/posyandu.md:11:9",
+        "content/stories/2027/jadwal.md:3:7", "content/stories/2024/sekolah.md:9:20"]
     assert "summary terlalu panjang" in said[0] and "(U+202E)" in said[1]
+    assert "terjadwal" in said[2] and "date: 2027-01-05 08:00" in said[2]
+    assert "sekolah-baru" in said[3] and "translation_key:   sekolah-baru" in said[3]
     parsed.clear()
 
     def no_template(*_args: object, **_kwargs: object) -> object:
@@ -95,7 +103,7 @@ def test_a_second_build_parses_nothing_and_says_and_makes_the_same(
     assert outputs(second) == outputs(first)
     (portal / ".cache").rename(portal / ".cache-lama")  # and without any cache at all
     third = build_site(portal)
-    assert len(parsed) == 5
+    assert len(parsed) == 6
     assert _said(third.diagnostics) == said
     assert outputs(third) == outputs(first)
 
@@ -138,7 +146,7 @@ def test_an_edited_file_and_a_changed_site_yaml_are_checked_again(
                                       encoding="utf-8")
     with pytest.raises(BuildFailed) as failed:
         build_site(portal)
-    assert len(parsed) == 5
+    assert len(parsed) == 6
     assert any("kesehatan" in d.format() for d in failed.value.diagnostics)
 
 
@@ -172,7 +180,7 @@ def test_damaged_entries_are_checked_again_and_old_ones_removed(
     expected = outputs(build_site(portal))
     pack = _pack(portal)
     index = _index(pack)
-    assert len(index) == 5
+    assert len(index) == 6
     offset, length, _digest = min(index.values())
     data = bytearray(pack.read_bytes())
     data[offset + length // 2] ^= 0x01  # one bit of one entry flipped
@@ -184,12 +192,12 @@ def test_damaged_entries_are_checked_again_and_old_ones_removed(
     pack = _pack(portal)
     pack.write_bytes(pack.read_bytes()[:-30])  # the index cut short: every file checked
     assert outputs(build_site(portal)) == expected
-    assert len(parsed) == 5
+    assert len(parsed) == 6
     (portal / "content/stories/2024/pasar.md").unlink()
     (portal / "content/stories/2024/posyandu.md").write_text(
         story_text("Posyandu Baru"), encoding="utf-8")  # drop the link to the deleted story
     build_site(portal)
-    assert len(_index(_pack(portal))) == 4  # pasar's went, posyandu's old version too
+    assert len(_index(_pack(portal))) == 5  # pasar's went, posyandu's old version too
 
 
 def test_another_site_yaml_replaces_the_pack(portal: Path) -> None:
@@ -275,9 +283,9 @@ def test_a_full_disk_stores_nothing_and_changes_nothing_else(
         (portal / ".cache/checks").iterdir())  # no pack, no temporary file left
     parsed = _parses(monkeypatch)
     again = build_site(portal)  # stores this time
-    assert len(parsed) == 5 and outputs(again) == outputs(full)
+    assert len(parsed) == 6 and outputs(again) == outputs(full)
     assert _said(again.diagnostics) == _said(full.diagnostics)
-    assert len(_index(_pack(portal))) == 5
+    assert len(_index(_pack(portal))) == 6
     # The disk fills while an edited file's entry is written: the other files are still
     # read from the last pack, which stays as it was
     before = _pack(portal).read_bytes()

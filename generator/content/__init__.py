@@ -63,24 +63,39 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class _Where:
-    """A file's front matter positions and lines, to locate later diagnostics."""
+    """A file's front matter and lines, to locate later diagnostics.
 
-    doc: yaml_source.YamlDoc
-    lines: list[str]
+    The YAML is parsed again when a message is reported, not kept parsed: few files ever
+    get one, and a build that takes its checks from the cache (content/checks.py) then
+    decodes two strings per file instead of every key's position (a 10,000-story build
+    decoded 1.8 million JSON objects for it). Parsing is a pure function of the text, so
+    the positions are the ones the check saw.
+    """
+
+    header: str  # the YAML between the fences
+    lines: tuple[str, ...]  # the file's lines up to the body's first
+
+    @property
+    def doc(self) -> yaml_source.YamlDoc:
+        doc = yaml_source.load(self.header)
+        if isinstance(doc, yaml_source.YamlError):  # only a forged cache entry: it parsed
+            return yaml_source.YamlDoc({}, {}, {}, ())  # when it was checked; line 1 then
+        return doc
 
     def report(self, diags: Diagnostics, path: str, key: str, message: str, hint: str, *,
                warning: bool = False) -> None:
-        pos = self.doc.value_pos((key,))
-        line = pos.line + 1  # the header starts below the opening '---'
-        source = self.lines[line - 1] if line <= len(self.lines) else ""
+        line, column, source = self._at(key)
         report = diags.warning if warning else diags.error
-        report(path, line, message, column=pos.column, hint=hint, source_line=source)
+        report(path, line, message, column=column, hint=hint, source_line=source)
 
     def note(self, diags: Diagnostics, path: str, key: str, message: str, hint: str) -> None:
+        line, column, source = self._at(key)
+        diags.info(path, line, message, column=column, hint=hint, source_line=source)
+
+    def _at(self, key: str) -> tuple[int, int, str]:
         pos = self.doc.value_pos((key,))
-        line = pos.line + 1
-        source = self.lines[line - 1] if line <= len(self.lines) else ""
-        diags.info(path, line, message, column=pos.column, hint=hint, source_line=source)
+        line = pos.line + 1  # the header starts below the opening '---'
+        return line, pos.column, self.lines[line - 1] if line <= len(self.lines) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,24 +188,24 @@ def load_content(root: Path, config: SiteConfig, tree: SourceTree, diags: Diagno
         write=memo is None)
 
     def check_one(path: str, factcheck: bool, data: bytes, found: Diagnostics) -> _Checked:
-        parsed, doc, lines = _parse(path, data, found)
+        parsed, doc, lines, header = _parse(path, data, found)
         if parsed is None or doc is None:
             return None
         meta = check_story(doc, path, 1, config, zone, region_ids, found, lines,
                            factcheck=factcheck)
         if meta is not None and len(meta.tags) > config.limits.tags:
-            _Where(doc, lines).report(found, path, "tags", f"terlalu banyak tag "
+            _Where(header, tuple(lines)).report(found, path, "tags", f"terlalu banyak tag "
                                       f"({len(meta.tags)}; paling banyak {config.limits.tags})",
                                       "pilih beberapa tag yang paling penting")
             return None
         if meta is None:
             return None
         # Only the front matter's lines: its keys are all a later message points at.
-        return parsed, meta, _Where(doc, lines[:parsed.body_line])
+        return parsed, meta, _Where(header, tuple(lines[:parsed.body_line]))
 
     def check_page_file(path: str, _factcheck: bool, data: bytes, found: Diagnostics,
                         ) -> _Checked:
-        parsed, doc, lines = _parse(path, data, found)
+        parsed, doc, lines, _header = _parse(path, data, found)
         if parsed is None or doc is None:
             return None
         stem = posixpath.splitext(posixpath.basename(path))[0]
@@ -356,43 +371,44 @@ def _check(path: str, factcheck: bool, data: bytes, diags: Diagnostics,
 
 
 def _parse(path: str, data: bytes, diags: Diagnostics,
-           ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str]]:
+           ) -> tuple[_Parsed | None, yaml_source.YamlDoc | None, list[str], str]:
+    """The file's body, its front matter parsed, its lines and its front matter's text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         diags.error(path, line, "berkas bukan teks UTF-8 (ada huruf yang tidak bisa dibaca)",
                     hint="simpan ulang berkas dengan encoding UTF-8 (bukan dari Word)")
-        return None, None, []
+        return None, None, [], ""
     lines = text.replace("\r\n", "\n").split("\n")
     split = frontmatter.split(text)
     if isinstance(split, frontmatter.SplitError):
         diags.error(path, split.line, split.message, hint=split.hint,
                     source_line=lines[0] if lines else "")
-        return None, None, lines
+        return None, None, lines, ""
     body = _visible_body(split, path, lines, diags)
     too_much = check_body(body)
     if too_much is not None:
         line = split.body_line + too_much.line - 1
         diags.error(path, line, too_much.message, hint=too_much.hint,
                     source_line=lines[line - 1][:120] if line <= len(lines) else "")
-        return None, None, lines
+        return None, None, lines, ""
     doc = yaml_source.load(split.header)
     if isinstance(doc, yaml_source.YamlError):
         line = doc.line + split.header_line - 1
         diags.error(path, line, doc.message, column=doc.column, hint=doc.hint,
                     source_line=lines[line - 1] if line <= len(lines) else "")
-        return None, None, lines
+        return None, None, lines, ""
     if not isinstance(doc.data, dict):
         diags.error(path, split.header_line, "front matter harus berisi pasangan kunci: nilai",
                     hint="contoh baris: title: \"Judul cerita\"")
-        return None, None, lines
+        return None, None, lines, ""
     for value in doc.hidden:
         line = value.position.line + split.header_line - 1
         message, hint = invisible.describe(list(value.chars))
         diags.warning(path, line, message, column=value.position.column, hint=hint,
                       source_line=lines[line - 1] if line <= len(lines) else "")
-    return _Parsed(path, body.encode("utf-8"), split.body_line), doc, lines
+    return _Parsed(path, body.encode("utf-8"), split.body_line), doc, lines, split.header
 
 
 def _visible_body(split: frontmatter.Split, path: str, lines: list[str],
