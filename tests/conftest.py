@@ -144,3 +144,16 @@ def tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), (20, 120, 100)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+class Recorder:
+    """Stands for a record and notes every attribute read from it (and from its meta):
+    what a cache key must hold is what the code it stands for reads."""
+
+    def __init__(self, real: object, seen: set[str], prefix: str = "") -> None:
+        self._real, self._seen, self._prefix = real, seen, prefix
+
+    def __getattr__(self, name: str) -> object:
+        self._seen.add(self._prefix + name)
+        value = getattr(self._real, name)
+        return Recorder(value, self._seen, "meta.") if name == "meta" else value

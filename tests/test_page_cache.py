@@ -8,13 +8,25 @@ import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+from conftest import (
+    BUILD_TIME,
+    MINIMAL_SITE_YAML,
+    Recorder,
+    SiteMaker,
+    build_site,
+    outputs,
+    story_text,
+)
 
-from generator.build import BuildOptions, build
+from generator import structure
+from generator.build import BuildOptions, build, load_site
 from generator.cache import sealed
+from generator.diagnostics import Diagnostics
 from generator.render import seo, templates
+from generator.structure import related
 
 STORY = "content/stories/2024/pasar.md"
 STYLE = "body { margin: 0; }\n"
@@ -74,8 +86,11 @@ def test_a_warm_build_renders_no_template_and_gives_the_same_bytes(
         patch.setattr(templates, "render", _no_template)
         # Nor is any page's head (Open Graph, JSON-LD) made: the key holds its inputs.
         patch.setattr(seo, "head", _no_template)
+        # Nor are related stories scored: the table in .cache/related/ has them.
+        patch.setattr(related.Related, "_nearest", _no_template)
         warm = outputs(build_site(portal))
     assert warm == cold
+    assert len(list((portal / ".cache" / "related").iterdir())) == 1
 
 
 def _edit(root: Path, path: str, old: str, new: str) -> None:
@@ -120,10 +135,23 @@ def _moved(root: Path) -> None:  # another kecamatan, another year: other lists
     _edit(root, STORY, "date: 2024-05-02", "date: 2025-06-02")
 
 
+def _tags(root: Path) -> None:  # other related stories, here and on other stories' pages
+    _edit(root, "content/stories/2023/perahu.md", "tags: [umkm]", "tags: [pasar]")
+
+
+def _translated(root: Path) -> None:  # a version of a story is never its related story
+    _edit(root, "content/stories/2023/jalan.md", "slug: jalan-desa",
+          "slug: jalan-desa\ntranslation_key: jalan")
+    (root / "content/stories/2023/jalan.en.md").write_text(
+        _story("Village Road", "2023-02-01 10:00").replace(
+            "slug: village-road", "slug: village-road\nlang: en\ntranslation_key: jalan"),
+        encoding="utf-8")
+
+
 EDITS: dict[str, Callable[[Path], None]] = {
     "title": _title, "summary": _summary, "body": _body, "new story": _new_story,
     "partial template": _partial, "stylesheet": _stylesheet, "site title": _site_title,
-    "moved": _moved,
+    "moved": _moved, "tags": _tags, "translated": _translated,
 }
 
 
@@ -194,3 +222,21 @@ def test_a_portal_checked_out_elsewhere_keeps_its_cache(
     shutil.copytree(portal, moved)
     monkeypatch.setattr(templates, "render", _no_template)
     assert outputs(build_site(moved)) == first
+
+
+def test_related_stories_read_nothing_their_cached_table_is_not_keyed_by(
+        portal: Path) -> None:
+    """The related-stories table is kept under a hash of `related.inputs`: whatever
+    scoring reads of a story or of the site, `inputs` reads too."""
+    _translated(portal)
+    site = load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics())
+    keyed: set[str] = set()
+    read: set[str] = set()
+    for seen, run in ((keyed, lambda s, asked: related.inputs(s, asked)),
+                      (read, lambda s, asked: related.Related(s).table(asked))):
+        stories: Any = tuple(Recorder(s, seen) for s in site.stories + site.translations)
+        grouped = structure.build_site(site.config, stories, site.pages, site.assets,
+                                       site.build_time)
+        seen.clear()  # what grouping read is SiteMemo's business (test_preview_reuse)
+        run(Recorder(grouped, seen, "site."), stories)
+    assert {"site.by_region", "site.by_tag", "meta.tags", "meta.date"} <= read <= keyed

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+from conftest import (
+    BUILD_TIME,
+    MINIMAL_SITE_YAML,
+    Recorder,
+    SiteMaker,
+    build_site,
+    outputs,
+    story_text,
+)
 from test_serve import STORY, STORY_URL, Served
 
 from generator import structure
@@ -100,18 +108,6 @@ def _title(preview: Preview) -> str:
     return html[html.index("<title>") + 7:html.index("</title>")]
 
 
-class _Recorder:
-    """Stands for a record and notes every attribute read from it (and from its meta)."""
-
-    def __init__(self, real: Any, seen: set[str], prefix: str = "") -> None:
-        self._real, self._seen, self._prefix = real, seen, prefix
-
-    def __getattr__(self, name: str) -> Any:
-        self._seen.add(self._prefix + name)
-        value = getattr(self._real, name)
-        return _Recorder(value, self._seen, "meta.") if name == "meta" else value
-
-
 GROUPING = {"url", "meta", "meta.date", "meta.lang", "meta.region", "meta.category",
             "meta.author", "meta.tags", "meta.translation_key"}
 
@@ -124,7 +120,7 @@ def test_grouping_and_planning_read_only_the_grouping_fields(make_site: SiteMake
                           "Posyandu", extra="lang: en\ntranslation_key: pb\n")})
     site = load_site(root, BuildOptions(drafts=True, build_time=BUILD_TIME), Diagnostics())
     seen: set[str] = set()
-    stories: Any = tuple(_Recorder(s, seen) for s in site.stories + site.translations)
+    stories: Any = tuple(Recorder(s, seen) for s in site.stories + site.translations)
     grouped = structure.build_site(site.config, stories, site.pages, site.assets,
                                    site.build_time)
     assert seen and seen <= GROUPING

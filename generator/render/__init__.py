@@ -16,6 +16,7 @@ from generator.render import templates, workers
 from generator.render.dates import DateFormatter
 from generator.render.pagecache import PageCache
 from generator.render.pages import PageMaker, PageSpec
+from generator.render.relatedcache import related_for_build
 from generator.render.templates import Environment
 from generator.render.theme import StaticFile, static_files, theme_chain, theme_digest
 from generator.render.views import Views
@@ -40,7 +41,7 @@ class Pages:
 
     def __init__(self, site: Site, root: Path, diags: Diagnostics, *,
                  cache_dir: Path | None = None, previous: Pages | None = None) -> None:
-        self.site, self.root = site, root
+        self.site, self.root, self.cache_dir = site, root, cache_dir
         self.chain = chain = theme_chain(root, site.config.theme, diags)
         self.ok = bool(chain)
         #: What the theme side (static files, the Jinja environment) is made from: with
@@ -94,7 +95,11 @@ class Pages:
 
     @functools.cached_property
     def maker(self) -> PageMaker:
-        return PageMaker(self.site, self.views)
+        # A build (with a cache) scores every story's related stories, or takes them from
+        # the cache; `kabar serve` scores only the ones its requests ask for.
+        related = related_for_build(self.site, self.cache_dir / "related") \
+            if self.cache is not None and self.cache_dir is not None else None
+        return PageMaker(self.site, self.views, related)
 
     @functools.cached_property
     def _story_paths(self) -> dict[str, Story]:

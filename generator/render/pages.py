@@ -59,14 +59,14 @@ class PageSpec:
 class PageMaker:
     """Turns a Site into PageSpecs, kind by kind."""
 
-    def __init__(self, site: Site, views: Views) -> None:
+    def __init__(self, site: Site, views: Views, related: Related | None = None) -> None:
         self.site, self.views, self.t = site, views, views.t
         self.per_page = site.config.per_page
         self.home_crumb = Link(self.t["home"], urls.home())
         self.site_feeds = self.feed_links(urls.home(), "")
         self.site_view = views.site_view()
         self.logo = seo.logo_image(self.site_view)
-        self.related = Related(site)
+        self.related = related if related is not None else Related(site)
         self.page_links: dict[str, tuple[Link, ...]] = {}  # one per list, by its first URL
 
     def all(self) -> Iterator[PageSpec]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Mapping
 
 from generator.model import Site, Story
 from generator.urls import slugify
 
 #: Candidates looked at per tag or region: keeps a 100k-story site linear, not quadratic.
 WINDOW = 60
+#: Related stories shown on a story's page.
+LIMIT = 4
 
 
 class Related:
@@ -17,8 +20,11 @@ class Related:
     (a 10,000-story site compares 2.5 million candidates) and each group's URLs listed
     once, so scoring a story is a few dictionary passes over plain strings."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, known: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.site = site
+        #: Answers already known, by story URL (`table`, kept in `.cache/related/` by the
+        #: build under a hash of `inputs`): only the URLs, turned back into stories here.
+        self.known = known or {}
         # Filled group by group as groups are first looked at: `kabar serve` asks for one
         # story's related stories after each save, and needs only its groups.
         self.time: dict[str, float] = {}
@@ -26,9 +32,14 @@ class Related:
         self.factchecks: set[str] = set()
         self.urls: dict[int, tuple[tuple[Story, ...], tuple[str, ...]]] = {}
 
-    def __call__(self, story: Story, limit: int = 4) -> tuple[Story, ...]:
+    def __call__(self, story: Story, limit: int = LIMIT) -> tuple[Story, ...]:
         """Up to `limit` other stories, scored by shared tags (2 each) and same region (3),
         then nearest in time, then by URL."""
+        known = self.known.get(story.url) if limit == LIMIT else None
+        if known is not None:
+            self._groups_of(story)  # their stories by URL
+            if all(url in self.story for url in known):  # else not this site's: score
+                return tuple(self.story[url] for url in known)
         scores = dict.fromkeys(self._nearest(self.site.by_region.get(story.meta.region, ()),
                                              story), 3)
         for name in story.meta.tags:
@@ -47,6 +58,15 @@ class Related:
         date, time = story.meta.date.timestamp(), self.time
         candidates.sort(key=lambda url: (-scores[url], abs(time[url] - date), url))
         return tuple(self.story[url] for url in candidates[:limit])
+
+    def table(self, stories: tuple[Story, ...]) -> dict[str, tuple[str, ...]]:
+        """The URLs of each story's related stories, by its URL."""
+        return {story.url: tuple(s.url for s in self(story)) for story in stories}
+
+    def _groups_of(self, story: Story) -> None:
+        self._urls(self.site.by_region.get(story.meta.region, ()))
+        for name in story.meta.tags:
+            self._urls(self.site.by_tag.get(slugify(name), ()))
 
     def _nearest(self, stories: tuple[Story, ...], story: Story) -> tuple[str, ...]:
         """The URLs of the WINDOW stories of a group (newest first) closest in date to
@@ -78,6 +98,26 @@ class Related:
         return known[1]
 
 
-def related(site: Site, story: Story, limit: int = 4) -> tuple[Story, ...]:
+def related(site: Site, story: Story, limit: int = LIMIT) -> tuple[Story, ...]:
     """Up to `limit` other stories of `site` (for one story; pages use `Related`)."""
     return Related(site)(story, limit)
+
+
+def inputs(site: Site, stories: tuple[Story, ...]) -> str:
+    """Everything `Related` reads to answer for `stories`, as text: equal texts, equal
+    answers (a test runs it over recording stand-ins and fails if it reads anything
+    else). Each asked story's URL, date, region, tags and other versions; each group's
+    URLs in order; each grouped story's date and whether it is a fact check."""
+    seen: dict[str, tuple[float, bool]] = {}
+
+    def group(members: tuple[Story, ...]) -> tuple[str, ...]:
+        for other in members:
+            if other.url not in seen:
+                seen[other.url] = (other.meta.date.timestamp(), other.meta.factcheck is not None)
+        return tuple(other.url for other in members)
+
+    regions = sorted((name, group(members)) for name, members in site.by_region.items())
+    tags = sorted((name, group(members)) for name, members in site.by_tag.items())
+    asked = tuple((s.url, s.meta.date.timestamp(), s.meta.region, s.meta.tags,
+                   tuple(v.url for v in site.versions_of(s))) for s in stories)
+    return repr((WINDOW, LIMIT, asked, regions, tags, sorted(seen.items())))
