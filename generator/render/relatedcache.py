@@ -35,7 +35,8 @@ def related_for_build(site: Site, folder: Path) -> Related:
     table = related.table(stories)
     files.put(key, json.dumps(table, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     files.prune({key})
-    return Related(site, table)
+    related.known = table  # the same answers, not scored again by the pages
+    return related
 
 
 def _decode(data: bytes) -> dict[str, tuple[str, ...]] | None:
@@ -48,4 +49,3 @@ def _decode(data: bytes) -> dict[str, tuple[str, ...]] | None:
             for urls in value.values()):
         return None
     return {url: tuple(urls) for url, urls in value.items()}
-
