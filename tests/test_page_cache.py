@@ -197,6 +197,22 @@ def test_a_corrupt_page_entry_is_ignored_and_rewritten(portal: Path,
     assert home.read_bytes() == sealed(cold["index.html"])
 
 
+@pytest.mark.parametrize("entry", [
+    b"<p>rusak</p>",  # damaged: its checksum no longer matches
+    sealed(b'{"/berita/": 1}'),  # whole, but not a table of URLs
+    sealed(b'{"/berita/2024/pasar-rakyat-dibuka/": ["/berita/tidak-ada/"]}'),  # not this site
+], ids=["damaged", "not a table", "another site"])
+def test_a_bad_related_stories_entry_is_scored_again(portal: Path, entry: bytes) -> None:
+    cold = outputs(build_site(portal))
+    (table,) = (portal / ".cache/related").iterdir()
+    kept = table.read_bytes()
+    table.write_bytes(entry)
+    (portal / ".cache/pages").rename(portal / "halaman-lama")  # every page rendered again
+    assert outputs(build_site(portal)) == cold
+    if entry == b"<p>rusak</p>":
+        assert table.read_bytes() == kept  # scored again and stored again
+
+
 def test_a_page_whose_context_cannot_be_hashed_is_rendered_not_cached(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.render import pagecache
