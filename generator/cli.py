@@ -8,11 +8,13 @@ says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import gc
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -212,7 +214,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
                             not os.environ.get("CI"))
         # Each file is written into a staging folder as soon as it is made, and swapped in
         # only after the whole build succeeded; a failure removes the staging folder.
-        with staging(out) as stage:
+        with staging(out) as stage, _young_collections_only():
             result: BuildResult = build(root, BuildOptions(
                 drafts=args.drafts, base_url=args.base_url, strict=args.strict,
                 progress=progress, jobs=args.jobs), sink=stage)
@@ -228,6 +230,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print(result.summary(files))
     _print_schedule(result)
     return EXIT_OK
+
+
+#: Full collections wait for this many young ones: none comes in a build (see below).
+_NEVER = 1 << 30
+
+
+@contextlib.contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """No full garbage collection while `kabar build` runs; the threshold comes back after.
+
+    What a build keeps (the Site, its views, the page keys) lives until the build ends, and
+    each full collection walks all of it again to find almost nothing: on 10,000 stories,
+    8 full collections took 1.1 s of a 9-12 s one-edit build and freed 231 objects; in a
+    cold build, 9 freed 22,078 (the page templates' cycles die young: the young collections,
+    still on, free 2.2 million). `kabar serve` runs for hours, so it keeps the default."""
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, _NEVER)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
 
 
 def _print_schedule(result: BuildResult) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, SiteMaker, story_text
 
+from generator import build as pipeline
 from generator.cli import main
 
 
@@ -196,3 +199,43 @@ def test_a_new_portal_has_no_broken_links(tmp_path: Path,
     code, out, err = _run(capsys, "audit", "--root", str(portal), "--strict")
     assert code == 0, out + err
     assert (portal / "output/favicon.png").is_file()
+
+
+def test_build_runs_no_full_garbage_collection_and_restores_the_threshold(
+        make_site: SiteMaker, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build's data lives until it ends: full collections would only walk it again (see
+    cli._young_collections_only); young ones still run, and the caller's setting comes
+    back, after a failed build too."""
+    root = make_site({"content/stories/2024/a.md": story_text()})
+    generations: list[int] = []
+    building = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and building:
+            generations.append(info["generation"])
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        building.append(True)
+        try:
+            return pipeline.build(*args, **kwargs)
+        finally:
+            building.clear()
+
+    monkeypatch.setattr("generator.cli.build", build)
+    before = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(50, 1, 0)  # without the rule, a full collection every other young one
+    gc.callbacks.append(note)
+    try:
+        code, _, err = _run(capsys, "build", "--root", str(root))
+        make_site({"content/stories/2024/a.md": story_text(region="kec-tiga")})
+        failed, _, _ = _run(capsys, "build", "--root", str(root))
+        after = gc.get_threshold()
+    finally:
+        gc.callbacks.remove(note)
+        gc.set_threshold(*before)
+    assert (code, failed) == (0, 1), err
+    assert 0 in generations and 1 in generations
+    assert 2 not in generations
+    assert after == (50, 1, 0)
