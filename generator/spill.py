@@ -49,9 +49,13 @@ class Spill:
         weakref.finalize(self, self._file.close)
 
     def keep(self, html: str) -> SpilledHtml | str:
+        return self.keep_bytes(html.encode("utf-8"), html)
+
+    def keep_bytes(self, data: bytes, html: str | None = None) -> SpilledHtml | str:
+        """`keep` for HTML already in UTF-8 (a body from the Markdown cache); `html` is
+        the same text when the caller has it."""
         if not self._writable or self._file is None:
-            return html
-        data = html.encode("utf-8")
+            return data.decode("utf-8") if html is None else html
         offset = self._end
         written = 0
         try:
@@ -59,7 +63,7 @@ class Spill:
                 written += os.pwrite(self._file.fileno(), data[written:], offset + written)
         except OSError:
             self._writable = False  # the handles made so far still read; nothing more goes in
-            return html
+            return data.decode("utf-8") if html is None else html
         self._end += len(data)
         return SpilledHtml(self, offset, len(data), hashlib.blake2b(data, digest_size=20).digest())
 

@@ -91,6 +91,8 @@ def test_handles_compare_by_their_bytes_and_do_not_leave_the_process() -> None:
     a, b, c = one.keep("<p>Desa “Maju” 🌾</p>"), other.keep("<p>Desa “Maju” 🌾</p>"), \
         one.keep("<p>Desa Maju</p>")
     assert a == b and hash(a) == hash(b) and a != c
+    # A body from the Markdown cache comes as its UTF-8 bytes: the same handle
+    assert one.keep_bytes("<p>Desa “Maju” 🌾</p>".encode()) == a
     assert str(a) == str(b) == "<p>Desa “Maju” 🌾</p>" and str(c) == "<p>Desa Maju</p>"
     # In a template a handle prints as its text would: as HTML with |safe, escaped without
     template = jinja2.Environment(autoescape=True).from_string("{{ x|safe }}|{{ x }}")
