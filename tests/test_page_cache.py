@@ -4,7 +4,9 @@ cached build gives the bytes a build without any cache gives."""
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +27,7 @@ from generator import structure
 from generator.build import BuildOptions, build, load_site
 from generator.cache import sealed
 from generator.diagnostics import Diagnostics
-from generator.render import seo, templates
+from generator.render import Pages, seo, templates
 from generator.structure import related
 
 STORY = "content/stories/2024/pasar.md"
@@ -256,3 +258,23 @@ def test_related_stories_read_nothing_their_cached_table_is_not_keyed_by(
         seen.clear()  # what grouping read is SiteMemo's business (test_preview_reuse)
         run(Recorder(grouped, seen, "site."), stories)
     assert {"site.by_region", "site.by_tag", "meta.tags", "meta.date"} <= read <= keyed
+
+
+def test_a_page_cache_and_the_views_it_hashed_go_as_soon_as_the_build_drops_them(
+        portal: Path) -> None:
+    """No reference cycle holds them: otherwise every view of the site lived until a full
+    collection, which `kabar build` runs only at its exit (0.4 s on 10,000 stories)."""
+    site = load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics())
+    pages = Pages(site, portal, Diagnostics(), cache_dir=portal / ".cache")
+    for _path, make in pages.planned:  # every page's key: the views are hashed
+        assert pages.render_cached(make, Diagnostics())[0] is not None
+    assert pages.cache is not None and pages.cache.shared
+    cache = weakref.ref(pages.cache)
+    gc.collect()
+    gc.disable()
+    try:
+        del pages
+        gone = cache() is None
+    finally:
+        gc.enable()
+    assert gone

@@ -30,6 +30,7 @@ import operator
 import pickle
 import sys
 import types
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,19 @@ def _dispatch(cache: PageCache) -> dict[type, Reduce]:
     sections) as its dict, shared views as their hash, the view dataclasses as their
     fields; the tuple of every page link of a list (the same tuple on each of its pages)
     as its hash too. Sets keep their own order, which differs between processes: a
-    context holding one is only ever a cache miss."""
+    context holding one is only ever a cache miss.
+
+    The reducers reach the cache through a weak reference. A strong one makes a cycle
+    (cache → table → reducer → cache) that keeps every view the cache has hashed alive
+    after the build, until a full collection: at the exit of `kabar build` on 10,000
+    stories that collection took 0.4 s."""
+    own = weakref.ref(cache)
+
+    def digest(obj: object) -> str:
+        found = own()
+        assert found is not None, "a table is used only by its own cache's picklers"
+        return found.shared_digest(obj)
+
     table: dict[type, Reduce] = dict(copyreg.dispatch_table)
     table[types.MappingProxyType] = lambda proxy: (dict, (tuple(proxy.items()),))
     for module in _VIEW_MODULES:
@@ -70,7 +83,7 @@ def _dispatch(cache: PageCache) -> dict[type, Reduce]:
             if isinstance(kind, type) and dataclasses.is_dataclass(kind):
                 table[kind] = _by_fields(kind)
     for kind in _SHARED:
-        table[kind] = lambda obj: (_shared, (cache.shared_digest(obj),))
+        table[kind] = lambda obj: (_shared, (digest(obj),))
     # A body kept on disk by its digest: equal digests are equal HTML, so the key is exact
     # without the HTML itself being read back or pickled.
     table[SpilledHtml] = lambda obj: (SpilledHtml, (obj.digest,))
@@ -78,7 +91,7 @@ def _dispatch(cache: PageCache) -> dict[type, Reduce]:
                                    if f.name != "pages"))
 
     def listing(obj: views.ListingView) -> tuple[Any, ...]:
-        return views.ListingView, (others(obj), cache.shared_digest(obj.pages))
+        return views.ListingView, (others(obj), digest(obj.pages))
 
     table[views.ListingView] = listing
     return table
