@@ -103,22 +103,26 @@ class FileCache:
         except OSError:
             return  # an unwritable cache costs time, never the build
 
-    def prune(self, keep: set[str]) -> int:
-        """Remove every entry whose key is not in `keep`; returns how many files went."""
+    def prune(self, keep: set[str], retired: tuple[str, ...] = ()) -> int:
+        """Remove every entry whose key is not in `keep`, and every file ending in one of
+        the `retired` suffixes (entries of an older format); returns how many files went."""
         removed = 0
         try:
             entries = list(os.scandir(self.folder))
         except OSError:
             return 0
+        # `<key><suffix>.sha256`: the checksum files of before
+        ours = (self.suffix, f"{self.suffix}.sha256", *retired)
         for entry in entries:
-            name = entry.name.removesuffix(".sha256")  # the checksum files of before
-            if name.endswith(self.suffix) and (name != entry.name or
-                                               name.removesuffix(self.suffix) not in keep):
-                try:
-                    Path(entry.path).unlink()
-                    removed += 1
-                except OSError:
-                    pass  # another build's, or read-only: it only costs space
+            name = entry.name
+            if not name.endswith(ours) or (name.endswith(self.suffix) and
+                                           name.removesuffix(self.suffix) in keep):
+                continue
+            try:
+                Path(entry.path).unlink()
+                removed += 1
+            except OSError:
+                pass  # another build's, or read-only: it only costs space
         return removed
 
 

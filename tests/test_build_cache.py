@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    BUILD_TIME,
     MINIMAL_SITE_YAML,
     SiteMaker,
     build_site,
@@ -22,10 +23,10 @@ from conftest import (
 )
 from PIL import Image
 
-from generator.build import BuildResult
-from generator.cache import sealed
-from generator.content import bodies
-from generator.diagnostics import BuildFailed, format_report
+from generator.build import BuildOptions, BuildResult, load_site
+from generator.cache import FileCache, sealed
+from generator.content import Memo, bodies
+from generator.diagnostics import BuildFailed, Diagnostics, format_report
 from generator.render import workers as render_workers
 
 
@@ -91,6 +92,25 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(portal: Path) -> None:
         entry.write_bytes(sealed(b"\x00garbled"))
     assert _state(build_site(portal)) == expected
     assert first.read_bytes() == good  # rendered again and stored whole
+
+
+def test_a_build_leaves_one_entry_per_body_and_serve_prunes_nothing(portal: Path) -> None:
+    """The entries no body of a build used go (the edited body's old one, an entry of the
+    JSON format before); `kabar serve` keeps bodies in its memo and removes nothing."""
+    expected = _state(build_site(portal))
+    before = {p.name for p in _entries(portal, "markdown")}
+    old_format = portal / ".cache" / "markdown" / f"{'0' * 64}.json"
+    old_format.write_bytes(sealed(b'{"html": "<p>lama</p>"}'))
+    story = portal / "content/stories/2023/sekolah.md"
+    story.write_text(story.read_text().replace("Baik.", "Baik sekali."))
+    after = {p.name for p in _entries(portal, "markdown")} if build_site(portal) else set()
+    assert len(after) == len(before) == 4
+    assert len(before - after) == len(after - before) == 1  # the edited body's entry
+    assert not old_format.exists()
+    story.write_text(story.read_text().replace("Baik sekali.", "Baik."))
+    load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics(), memo=Memo())
+    assert {p.name for p in _entries(portal, "markdown")} == after | before
+    assert _state(build_site(portal)) == expected
 
 
 def test_a_story_that_moved_re_renders_the_stories_linking_to_it(portal: Path) -> None:
@@ -188,3 +208,15 @@ def test_with_other_threads_running_bodies_use_a_forkserver_and_pages_stay_seria
         server.join()
     assert pools == ["forkserver"]
     assert threaded == serial
+
+
+def test_a_prune_removes_only_entries_of_its_own_cache_that_were_not_kept(
+        tmp_path: Path) -> None:
+    cache = FileCache(tmp_path, ".body")
+    for key in ("a" * 64, "b" * 64):
+        cache.put(key, b"<p>isi</p>")
+    for name in (f"{'a' * 64}.body.sha256", f"{'c' * 64}.json", "catatan.txt"):
+        (tmp_path / name).write_bytes(b"x")  # a checksum file and an entry of before; other
+    assert cache.prune({"a" * 64}, retired=(".json",)) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{'a' * 64}.body", "catatan.txt"]
+    assert cache.get("a" * 64) == b"<p>isi</p>"

@@ -123,7 +123,8 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
 
     `memo` (kabar serve) holds the previous call's results in memory: a body whose text and
     URL are the same and whose links still resolve as they did is reused without touching
-    the cache; it is refilled with this call's results only.
+    the cache; it is refilled with this call's results only. Without it, the entries no
+    job used are removed from the cache afterwards, so it holds one entry per body.
     """
     cache = FileCache(cache_dir / "markdown", SUFFIX) if cache_dir is not None else None
     keys: dict[int, str] = {}
@@ -151,6 +152,10 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
         if cache is not None:
             cache.put(keys[n], data)
     done = [r for r in results if r is not None]
+    if cache is not None and memo is None:
+        # What this content did not use goes: bodies since edited, and entries of older
+        # code (`kabar serve` keeps its memo's bodies without keys and prunes nothing).
+        cache.prune(set(keys.values()), retired=RETIRED)
     if memo is not None:
         memo.clear()
         memo.update(((job.path, job.url), (job.text, asked[n], done[n]))
@@ -273,8 +278,10 @@ def _decode(data: dict[str, Any], html: bytes, spill: Spill | None) -> Rendered:
     return Rendered(body=body, problems=problems)
 
 
-#: Not JSON (see the module's docstring); entries of the JSON format before are never read.
+#: Not JSON (see the module's docstring). Entries of the JSON format before are never
+#: read, and removed by the next prune.
 SUFFIX = ".body"
+RETIRED = (".json",)
 
 _FINGERPRINT: list[str] = []
 
