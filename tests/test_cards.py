@@ -204,6 +204,9 @@ def test_changing_a_title_redraws_only_that_card(portal: Path, tmp_path: Path) -
     changed = {p for p in old.keys() | new.keys() if old.get(p) != new.get(p)}
     assert changed == {"berita/2024/pojok-baca-sekolah-dibuka/kartu.jpg",
                        "berita/2024/pojok-baca-sekolah-resmi-dibuka/kartu.jpg"}
+    # The old title's card is gone from the cache: one entry per file of the site
+    assert len(list((cache / "cards").iterdir())) == 3
+    assert len(list((cache / "images").iterdir())) == 3
 
 
 # -- responsive copies -------------------------------------------------------------------

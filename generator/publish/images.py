@@ -157,9 +157,12 @@ class _Plan:
 
         Pillow releases the GIL while it decodes, resizes and encodes: threads suffice. They
         work at most WINDOW files ahead of the caller, so only those files' bytes are held,
-        and the order never depends on timing."""
-        if not self.jobs:
-            return
+        and the order never depends on timing.
+
+        After the last file, the entries no job used are removed (a card of an old title,
+        a copy of a replaced photo, files of older drawing code): the cache holds this
+        site's files only. `kabar serve` draws on request (`image_makers`) and removes
+        nothing."""
         ahead: deque[tuple[str, Future[tuple[bytes, bool]]]] = deque()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for number, job in enumerate(self.jobs, start=1):
@@ -168,6 +171,8 @@ class _Plan:
                     path, future = ahead.popleft()
                     data, drawn = future.result()
                     yield Output(path, data), drawn
+        for cache in (self.cards, self.copies):
+            cache.prune({job.key for job in self.jobs if job.cache is cache})
 
 
 #: Files fetched or drawn ahead of the one the build is writing (see `_Plan.stream`).
