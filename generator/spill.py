@@ -49,13 +49,13 @@ class Spill:
         weakref.finalize(self, self._file.close)
 
     def keep(self, html: str) -> SpilledHtml | str:
-        return self.keep_bytes(html.encode("utf-8"), html)
+        return self.keep_bytes(html.encode("utf-8"))
 
-    def keep_bytes(self, data: bytes, html: str | None = None) -> SpilledHtml | str:
-        """`keep` for HTML already in UTF-8 (a body from the Markdown cache); `html` is
-        the same text when the caller has it."""
+    def keep_bytes(self, data: bytes) -> SpilledHtml | str:
+        """`keep` for HTML already in UTF-8 (a body from the Markdown cache); without a
+        file, the text itself."""
         if not self._writable or self._file is None:
-            return data.decode("utf-8") if html is None else html
+            return data.decode("utf-8")
         offset = self._end
         written = 0
         try:
@@ -63,7 +63,7 @@ class Spill:
                 written += os.pwrite(self._file.fileno(), data[written:], offset + written)
         except OSError:
             self._writable = False  # the handles made so far still read; nothing more goes in
-            return data.decode("utf-8") if html is None else html
+            return data.decode("utf-8")
         self._end += len(data)
         return SpilledHtml(self, offset, len(data), hashlib.blake2b(data, digest_size=20).digest())
 
