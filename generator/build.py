@@ -25,7 +25,7 @@ from generator.content import Memo, discover, load_content
 from generator.content.history import read_history
 from generator.content.schedule import local_text
 from generator.diagnostics import BuildFailed, Diagnostics
-from generator.model import Output, Site
+from generator.model import Kept, Output, Site
 from generator.publish import copy_assets
 from generator.publish.feeds import publish_feeds
 from generator.publish.images import image_outputs
@@ -105,7 +105,12 @@ class OutputSink(Protocol):
     the default: tests, `kabar report`), or written into the writer's staging folder and
     dropped (`writer.Staging`: `kabar build`, so memory does not grow with the site)."""
 
-    def add(self, output: Output) -> None: ...
+    def add(self, output: Output | Kept) -> None: ...
+
+    def holds(self, path: str, token: str) -> bool:
+        """Whether the sink already has, from an earlier build, the file `token` names at
+        `path` (then the build hands it `Kept(path, token)` instead of making the bytes)."""
+        ...
 
     @property
     def files(self) -> Mapping[str, bytes]:
@@ -120,9 +125,13 @@ class Collected:
         self.outputs: list[Output] = []
         self.files: dict[str, bytes] = {}
 
-    def add(self, output: Output) -> None:
+    def add(self, output: Output | Kept) -> None:
+        assert isinstance(output, Output), "nothing is held here, so nothing is kept"
         self.outputs.append(output)
         self.files[output.path] = output.data
+
+    def holds(self, path: str, token: str) -> bool:
+        return False
 
 
 def build(root: Path, options: BuildOptions = BuildOptions(),
@@ -141,7 +150,7 @@ def build(root: Path, options: BuildOptions = BuildOptions(),
 
     # 4. Render pages and publish the other outputs
     made.add(render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
-                          jobs=options.jobs))
+                          jobs=options.jobs, held=made.sink.holds))
     made.add(copy_assets(site, root))
     made.add(search_index(site, made.sink.files))  # pagefind/: public stories, site language
     made.add(publish_sitemaps(site, history_lastmods(site)))  # sitemap.xml, sitemaps/, …
@@ -164,11 +173,14 @@ class _Handed:
         self.sink, self.manifest = sink, manifest
         self.paths: list[str] = []
 
-    def add(self, outputs: Iterable[Output]) -> None:
+    def add(self, outputs: Iterable[Output | Kept]) -> None:
         for output in outputs:
             self.paths.append(output.path)
-            self.manifest.add(output)
             self.sink.add(output)
+            if isinstance(output, Kept) and self.manifest.key:  # its bytes: read back
+                output = Output(output.path, self.sink.files[output.path])
+            if isinstance(output, Output):
+                self.manifest.add(output)
 
 
 def load_site(root: Path, options: BuildOptions, diags: Diagnostics,

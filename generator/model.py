@@ -269,3 +269,17 @@ class Output:
 
     path: str
     data: bytes
+    #: A name for `data`, equal only for equal bytes (a page's page-cache key), or "".
+    #: The writer remembers it with the file it wrote, so the next build can keep that
+    #: file without reading it (`Kept`).
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A file the live output/ already holds: the one a previous build wrote at `path`
+    from the same `token`, unchanged since (the sink said so: `writer.Staging.holds`).
+    Nothing is read or rendered for it; the writer places the live file as it is."""
+
+    path: str
+    token: str

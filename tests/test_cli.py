@@ -147,7 +147,8 @@ def test_init_makes_a_portal_that_builds(tmp_path: Path,
 def test_a_new_portal_commits_only_its_sources(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """Operators commit with git: after two builds (output/, the tree kept beside it for
-    the next build, .cache/) git offers only what `kabar init` wrote."""
+    the next build and the table of its pages, .cache/) git offers only what `kabar
+    init` wrote."""
     portal = tmp_path / "baru"
     assert _run(capsys, "init", str(portal))[0] == 0
     git = ["git", "-C", str(portal)]
@@ -155,12 +156,14 @@ def test_a_new_portal_commits_only_its_sources(tmp_path: Path,
     for _ in range(2):
         assert _run(capsys, "build", "--root", str(portal))[0] == 0
     assert (portal / ".output.spare").is_dir() and (portal / ".cache").is_dir()
+    assert (portal / ".output.tokens").is_file()
     status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"],
                             capture_output=True, text=True, check=True).stdout
     offered = sorted(line[3:] for line in status.splitlines())
     made = sorted(p.relative_to(portal).as_posix() for p in portal.rglob("*")
                   if p.is_file() and ".git" not in p.relative_to(portal).parts[:1]
-                  and not {"output", ".output.spare", ".cache"} & set(p.relative_to(portal).parts))
+                  and not {"output", ".output.spare", ".output.tokens", ".cache"}
+                  & set(p.relative_to(portal).parts))
     assert offered == made and ".gitignore" in offered
 
 

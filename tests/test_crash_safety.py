@@ -72,9 +72,10 @@ def run_cli(root: Path, out: Path) -> subprocess.CompletedProcess[str]:
 
 def leftovers(out: Path) -> list[str]:
     """Staging folders and half-swapped trees beside `out`; not the tree the writer keeps
-    for the next build (writer._spare), which is meant to stay."""
+    for the next build (writer._spare) nor the table of its pages' tokens (writer._tokens),
+    which are meant to stay."""
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
-                  and p.name != f".{out.name}.spare")
+                  and p.name not in (f".{out.name}.spare", f".{out.name}.tokens"))
 
 
 @dataclass

@@ -12,8 +12,10 @@ import pytest
 from conftest import BUILD_TIME, REPO, SOURCE_DATE_EPOCH, outputs
 
 from generator import build as pipeline
+from generator import urls
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed
+from generator.render import templates
 from generator.writer import MARKER, staging
 
 GOLDEN = REPO / "tests" / "golden" / "site"
@@ -34,9 +36,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def leftovers(out: Path) -> list[str]:
     """Staging folders and half-swapped trees beside `out`; not the tree the writer keeps
-    for the next build (writer._spare), which is meant to stay."""
+    for the next build (writer._spare) nor the table of its pages' tokens (writer._tokens),
+    which are meant to stay."""
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
-                  and p.name != f".{out.name}.spare")
+                  and p.name not in (f".{out.name}.spare", f".{out.name}.tokens"))
 
 
 def test_the_example_portal_streamed_is_byte_identical_to_the_build_in_memory(
@@ -125,3 +128,53 @@ def test_a_failed_build_through_the_cli_removes_its_staging_folder(tmp_path: Pat
     assert "story.html:1" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(out) == before
     assert cli_leftovers(out) == []
+
+
+def test_pages_the_output_already_has_are_neither_read_nor_rendered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose page-cache key is the one the live output's file was written from is
+    placed as it is: with the page cache deleted, a build renders nothing and still gives
+    the bytes of a build from scratch (the IndexNow manifest hashes the kept pages too)."""
+    root = tmp_path / "portal"
+    shutil.copytree(GOLDEN, root, ignore=shutil.ignore_patterns(".cache"))
+    out = tmp_path / "site" / "output"
+    rendered: list[str] = []
+    render = templates.render
+
+    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
+        rendered.append(context["page"].url)
+        return render(env, name, context, *args)
+
+    monkeypatch.setattr(templates, "render", counted)
+    streamed(root, out)
+    pages = len(rendered)
+    assert pages > 20
+    shutil.rmtree(root / ".cache" / "pages")
+    rendered.clear()
+    streamed(root, out)
+    assert rendered == []
+    assert not any((root / ".cache" / "pages").glob("*.html"))  # nothing read, nothing put
+    assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
+
+    # One story's first paragraph edited: its page made again, and the pages showing it
+    # (lists, related stories); the rest kept as the very files they were.
+    story = root / "content" / "stories" / "2024" / "pojok-baca-sd-mekarsari.md"
+    story.write_text(story.read_text(encoding="utf-8").replace("lima belas", "dua puluh"),
+                     encoding="utf-8")
+    before = {p: p.stat().st_ino for p in out.rglob("*.html")}
+    rendered.clear()
+    streamed(root, out)
+    assert "/berita/2024/sd-mekarsari-buka-pojok-baca/" in rendered
+    assert len(rendered) < pages / 2
+    assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
+    # (A page made again whose bytes came out the same is linked to the live file too.)
+    replaced = {urls.page_url(p.relative_to(out).as_posix())
+                for p in out.rglob("*.html") if p.stat().st_ino != before.get(p)}
+    assert "/berita/2024/sd-mekarsari-buka-pojok-baca/" in replaced
+    assert replaced <= set(rendered)
+
+    # A page changed in output/ by hand is written again, not trusted.
+    home = out / "index.html"
+    home.write_bytes(home.read_bytes().replace(b"<body", b"<body data-x=1", 1))
+    streamed(root, out)
+    assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))

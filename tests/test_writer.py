@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.model import Output
-from generator.writer import MARKER, OutputError, _safe_join, check_target, write
+from generator.model import Kept, Output
+from generator.writer import MARKER, OutputError, _safe_join, check_target, staging, write
 
 SITE = {
     "index.html": b"<h1>Beranda</h1>",
@@ -323,3 +323,62 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Pat
         os.close(held)
     write([Output("index.html", b"x")], out)
     assert (out / "index.html").read_bytes() == b"x"
+
+
+def test_a_file_written_with_a_token_is_placed_unread_by_the_next_build(out: Path) -> None:
+    # Build 1 writes a page with its token (its page-cache key) and a file without one.
+    with staging(out) as stage:
+        stage.add(Output("index.html", b"<h1>Beranda</h1>", "kunci-1"))
+        stage.add(Output("assets/style.css", b"body{}"))
+        stage.commit()
+    assert siblings(out) == [".output.tokens"]
+    first = (out / "index.html").stat()
+    with staging(out) as stage:
+        assert stage.holds("index.html", "kunci-1")
+        assert not stage.holds("index.html", "kunci-2")  # another page now
+        assert not stage.holds("assets/style.css", "")  # written without a token
+        assert not stage.holds("baru.html", "kunci-1")  # not in the output
+        stage.add(Kept("index.html", "kunci-1"))
+        stage.add(Output("assets/style.css", b"body{}"))
+        assert stage.files["index.html"] == b"<h1>Beranda</h1>"  # placed in the staging tree
+        assert stage.commit() == (2, len(b"<h1>Beranda</h1>") + len(b"body{}"))
+    now = (out / "index.html").stat()
+    assert (now.st_ino, now.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert tree(out) == {"index.html": b"<h1>Beranda</h1>", "assets/style.css": b"body{}",
+                         MARKER: (out / MARKER).read_bytes()}
+    # Build 3: kept again (the table of build 2 names the same file), then a third way.
+    with staging(out) as stage:
+        assert stage.holds("index.html", "kunci-1")
+        stage.add(Output("index.html", b"<h1>Beranda baru</h1>", "kunci-2"))
+        stage.commit()
+    with staging(out) as stage:
+        assert not stage.holds("index.html", "kunci-1")
+        assert stage.holds("index.html", "kunci-2")
+
+
+def test_a_file_changed_or_replaced_in_the_output_is_not_held(out: Path) -> None:
+    def first_build() -> None:
+        with staging(out) as stage:
+            stage.add(Output("index.html", b"<h1>Beranda</h1>", "kunci-1"))
+            stage.commit()
+
+    first_build()
+    page = out / "index.html"
+    page.write_bytes(b"<h1>Diubah!</h1>")  # same size, same inode, new bytes and mtime
+    with staging(out) as stage:
+        assert not stage.holds("index.html", "kunci-1")
+        with pytest.raises(RuntimeError, match=r"index\.html"):
+            stage.add(Kept("index.html", "kunci-1"))  # a bug upstream: never asked
+    first_build()
+    page.unlink()
+    page.write_bytes(b"<h1>Beranda</h1>")  # the same bytes, another file
+    with staging(out) as stage:
+        assert not stage.holds("index.html", "kunci-1")
+    first_build()
+    (out.parent / ".output.tokens").write_bytes(b'{"files": {"index.html": ["kunci-1"')
+    with staging(out) as stage:  # a damaged table: nothing is held, nothing fails
+        assert not stage.holds("index.html", "kunci-1")
+        stage.add(Output("index.html", b"<h1>Beranda</h1>", "kunci-1"))
+        stage.commit()
+    with staging(out) as stage:  # the next commit wrote a good one
+        assert stage.holds("index.html", "kunci-1")

@@ -11,7 +11,7 @@ from pathlib import Path
 from generator import urls
 from generator.config.schema import LANGUAGES
 from generator.diagnostics import Diagnostics
-from generator.model import Output, Site, Story
+from generator.model import Kept, Output, Site, Story
 from generator.render import templates, workers
 from generator.render.dates import DateFormatter
 from generator.render.pagecache import PageCache
@@ -124,6 +124,13 @@ class Pages:
                       problems: Diagnostics) -> tuple[bytes | None, str]:
         """The page's bytes (None when its template failed) and its cache entry ("" when
         it has none): from the page cache when its context and environment are unchanged."""
+        data, key, _held = self.render_keyed(make, problems)
+        return data, key
+
+    def render_keyed(self, make: Callable[[], PageSpec], problems: Diagnostics,
+                     held: Callable[[str], bool] | None = None) -> tuple[bytes | None, str, bool]:
+        """`render_cached`, and whether `held(entry)` said the output already has the page
+        made from its entry: then it is neither read nor rendered (no bytes)."""
         spec = make()
         # `site` (its navigation) and `t` speak the page's language: a translation's page
         # is in the translation's language throughout.
@@ -134,27 +141,33 @@ class Pages:
         if self.cache is not None:
             # The page without its head, and what the head is made of (see PageSpec).
             key = self.cache.key(spec.template, {**context, "page head": spec.head_inputs})
+            if key is not None and held is not None and held(key):
+                self.cache.hits += 1
+                return None, key, True
             if key is not None and (cached := self.cache.get(key)) is not None:
-                return cached, key
+                return cached, key, False
         context["page"] = spec.full_page()
         html = templates.render(self.env, spec.template, context, self.root, problems)
         if html is None:
-            return None, ""
+            return None, "", False
         data = html.encode("utf-8")
         if key is not None and self.cache is not None:
             self.cache.put(key, data)
-        return data, key or ""
+        return data, key or "", False
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,
                  progress: Progress | None = None, *,
-                 cache_dir: Path | None = None, jobs: int | None = None) -> Iterator[Output]:
+                 cache_dir: Path | None = None, jobs: int | None = None,
+                 held: Callable[[str, str], bool] | None = None) -> Iterator[Output | Kept]:
     """Every HTML page of the site plus the theme's fingerprinted static files.
 
     Each is yielded as soon as it is made, so the build can write it and drop its bytes
     (the pages of 100,000 stories are 3 GB). Compiled templates are kept in `cache_dir`
     between builds. With `jobs` > 1 pages are rendered in that many forked workers (more
-    memory; see render/workers.py).
+    memory; see render/workers.py). A page whose page-cache entry `held(path, entry)`
+    says the output already has is yielded as `Kept`: not read, not rendered. Pages
+    made are yielded with their entry as their token, for the next build to ask about.
     """
     pages = Pages(site, root, diags, cache_dir=cache_dir)
     if not pages.ok:
@@ -162,24 +175,29 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
     yield from (Output(path, file.read_bytes()) for path, file in pages.static.items())
     plan = pages.planned
 
-    def render(number: int, problems: Diagnostics) -> tuple[str, bytes | None, str]:
+    def render(number: int, problems: Diagnostics) -> workers.Page:
         path, make = plan[number]
-        return (path, *pages.render_cached(make, problems))
+        return (path, *pages.render_keyed(
+            make, problems, None if held is None else partial(held, path)))
 
     failures = 0
     used: set[str] = set()
     results = workers.render_all(render, len(plan), jobs)
-    for done, ((path, data, key), problems) in enumerate(results, start=1):
+    for done, ((path, data, key, kept), problems) in enumerate(results, start=1):
         if progress is not None:
             progress("halaman", done, len(plan))
         for problem in problems:
             diags.add(problem)
+        if kept:
+            used.add(key)
+            yield Kept(path, key)
+            continue
         if data is None:
             failures += 1
             if failures >= MAX_TEMPLATE_ERRORS:
                 break
             continue
         used.add(key)
-        yield Output(path, data)
+        yield Output(path, data, key)
     if pages.cache is not None and not failures:
         pages.cache.prune(used)  # what no page used: old versions of edited pages

@@ -24,9 +24,10 @@ from generator.workers import start_method
 
 CHUNK = 64
 
-#: One page: its output path, its bytes (None when its template failed) and its page-cache
-#: entry ("" for none); then its problems.
-Page = tuple[str, bytes | None, str]
+#: One page: its output path, its bytes (None when its template failed or it was kept), its
+#: page-cache entry ("" for none) and whether the output already holds it (kept); then its
+#: problems.
+Page = tuple[str, bytes | None, str, bool]
 Result = tuple[Page, tuple[Diagnostic, ...]]
 Render = Callable[[int, Diagnostics], Page]
 
