@@ -14,7 +14,10 @@ feeds per list and share cards off), and measures, as separate processes:
 - kabar after one edit: one story's body changed, a new `kabar build` with its cache
   (what CI does on a push);
 - Hugo and Pelican cold builds (`peers/<peer>/build.sh`; `peers/setup.sh` installs them);
-- on 10k, `kabar serve`: save a story → the open tab has reloaded (scripts/serve-latency).
+- on 10k, `kabar serve`: save a story → the open tab has reloaded (scripts/serve-latency);
+- with `--pairs N`: N more pairs of a Hugo cold build and, right after it, a kabar
+  one-edit build (equal work), each pair's ratio printed and their median, so that the
+  machine's slow and fast minutes fall on both sides of a ratio alike.
 
 Wall time, CPU time (user + system of the process and every worker it waited for),
 peak memory of the whole process tree (the sum of the PSS of every process, sampled
@@ -190,6 +193,25 @@ def peer(name: str, source: Path, work: Path, runs: int, n: int) -> Measure:
     return median(results)
 
 
+def paired(root: Path, source: Path, work: Path, pairs: int, n: int) -> list[float]:
+    """One-edit builds of `root` (already built, its cache warm), each right after a Hugo
+    cold build of the same corpus: the ratio of each pair."""
+    out = work / f"out-{root.name}"
+    build = [sys.executable, "-m", "generator", "build", "--root", str(root), "--output",
+             str(out)]
+    log = work / f"{root.name}.log"
+    ratios = []
+    for run in range(1, pairs + 1):
+        hugo = peer("hugo", source, work, 1, n)
+        edit_one_story(root, 1000 + run)
+        edited = measure(build, out, log)
+        _say(f"kabar equal work one edit (pair #{run})", edited, log)
+        ratios.append(edited.wall / hugo.wall)
+        print(f"  pair #{run}: {edited.wall:.1f} s ÷ {hugo.wall:.1f} s = {ratios[-1]:.2f}",
+              file=sys.stderr, flush=True)
+    return ratios
+
+
 def serve_latency(root: Path, work: Path, runs: int) -> float | None:
     """Median seconds from saving a story to the reloaded tab (scripts/serve-latency)."""
     stories = sorted((root / "content" / "stories").glob("*/*.md"))
@@ -291,6 +313,12 @@ def table(results: dict[int, dict[str, object]]) -> str:
             rows.append(f"| {n:,} | {name}{failed} | {m.wall:.1f} | {m.cpu:.1f} | "
                         f"{m.peak_mb:.0f} | {m.peak_rss_mb:.0f} | {m.out_mb:.0f} | "
                         f"{m.files:,} | {ratio} | {memory} |")
+        pairs = result.get("one edit ÷ Hugo cold, paired")
+        if isinstance(pairs, list) and pairs:
+            each = ", ".join(f"{r:.2f}" for r in pairs)
+            rows.append(f"| {n:,} | kabar equal work, one edit, each right after a Hugo cold "
+                        f"build ({each}) | | | | | | | {statistics.median(pairs):.2f} "
+                        "(median of the pairs) | |")
         serve, hugo_rebuild = result.get("serve"), result.get("hugo serve")
         if isinstance(hugo_rebuild, float):
             rows.append(f"| {n:,} | Hugo server: rebuild after one save (its own figure) | "
@@ -317,6 +345,8 @@ def main() -> int:
                         help="skip kabar as it ships (its cold build draws every share card)")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve latency")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="also N pairs of Hugo cold then kabar one edit (equal work)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([100_000] if args.full else [])
     args.work.mkdir(parents=True, exist_ok=True)
@@ -333,6 +363,9 @@ def main() -> int:
         equal = portal(args.work, source, n, equal_work=True)
         for kind, m in kabar(equal, args.work, args.runs, "kabar equal work").items():
             result[f"kabar equal work, {kind}"] = m
+        if args.pairs and not args.no_peers:
+            ratios = paired(equal, source, args.work, args.pairs, n)
+            result["one edit ÷ Hugo cold, paired"] = ratios
         if not args.no_shipped:
             shipped = portal(args.work, source, n, equal_work=False)
             for kind, m in kabar(shipped, args.work, args.runs, "kabar as shipped").items():
