@@ -8,7 +8,8 @@ import gc
 import shutil
 import weakref
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import fields, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,20 @@ from generator import structure
 from generator.build import BuildOptions, build, load_site
 from generator.cache import sealed
 from generator.diagnostics import Diagnostics
+from generator.model import (
+    Asset,
+    FactCheck,
+    FileHistory,
+    Image,
+    Page,
+    RenderedBody,
+    Site,
+    Source,
+    Story,
+    StoryMeta,
+    Tag,
+    TocEntry,
+)
 from generator.render import Pages, seo, templates
 from generator.structure import related
 
@@ -278,3 +293,152 @@ def test_a_page_cache_and_the_views_it_hashed_go_as_soon_as_the_build_drops_them
     finally:
         gc.enable()
     assert gone
+
+
+# -- input keys (render/inputkeys.py) -----------------------------------------------------
+
+def _keys(site: Site, root: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Each page's context key (what its template sees) and input key (what it is made of)."""
+    pages = Pages(site, root, Diagnostics(), cache_dir=root / ".cache")
+    assert pages.inputs is not None
+    keys = {}
+    for path, make in pages.planned:
+        spec = make()
+        keys[path] = (pages.context_key(spec, pages.context_of(spec)), pages.inputs.key(make))
+    return keys
+
+
+_LATER = timedelta(days=3)
+#: A different value for every field of a story, its front matter and its body.
+STORY_CHANGES: dict[str, Callable[[Any], Any]] = {
+    "path": lambda v: v.replace(".md", "-lain.md"),
+    "url": lambda v: v.rstrip("/") + "-lain/",
+    "history": lambda v: FileHistory(first=BUILD_TIME - _LATER, last=BUILD_TIME, commits=4,
+                                     contributors=("budi", "rina")),
+    "meta.title": lambda v: v + " Lagi",
+    "meta.date": lambda v: v - timedelta(days=400),
+    "meta.updated": lambda v: BUILD_TIME - _LATER,
+    "meta.region": lambda v: "kec-dua" if v != "kec-dua" else "kec-satu",
+    "meta.category": lambda v: "pendidikan" if v != "pendidikan" else "kesehatan",
+    "meta.tags": lambda v: (*v[1:], "tag baru"),
+    "meta.author": lambda v: "budi" if v != "budi" else "rina",
+    "meta.summary": lambda v: v + " Lagi.",
+    "meta.image": lambda v: Image(source="content/stories/2024/foto.jpg",
+                                  url="/berita/foto.jpg", alt="Foto pasar", width=800,
+                                  height=600),
+    "meta.slug": lambda v: v + "-lain",
+    "meta.source": lambda v: Source(name="Humas Uji", url="https://humas.example.go.id/"),
+    "meta.status": lambda v: "review",
+    "meta.lang": lambda v: "en" if v != "en" else "id",
+    "meta.translation_key": lambda v: "kunci-lain",
+    "meta.approved_by": lambda v: "budi",
+    "meta.expires": lambda v: BUILD_TIME - _LATER,
+    "meta.factcheck": lambda v: FactCheck(
+        claim="Klaim beredar.", claim_where="", claim_date=None, claim_url="", verdict="hoaks",
+        sources=(Source(name="Dinas", url="https://dinas.example.go.id/"),)),
+    "body.html": lambda v: str(v) + "<p>Paragraf tambahan.</p>",
+    "body.toc": lambda v: (*v, TocEntry(level=2, id="bagian", name="Bagian")),
+    "body.word_count": lambda v: v + 250,
+    "body.first_paragraph": lambda v: v + " Lagi.",
+    "body.assets": lambda v: (*v, Asset(source="content/stories/2024/foto.jpg",
+                                        url="/berita/foto.jpg")),
+}
+
+
+def _changed(story: Story, field: str) -> Story:
+    """`story` with one field, `meta.x` or `body.x` too, given another value."""
+    *outer, name = field.split(".")
+    if outer:
+        inner = getattr(story, outer[0])
+        return replace(story, **{outer[0]: replace(inner, **{
+            name: STORY_CHANGES[field](getattr(inner, name))})})
+    return replace(story, **{name: STORY_CHANGES[field](getattr(story, name))})
+
+
+def _prepared(story: Story) -> Story:
+    """One story without a summary (its first paragraph is shown instead); the translation
+    with a tag no story in the site language has (its page shows no link to it)."""
+    if story.path.endswith("perahu.md"):
+        return replace(story, meta=replace(story.meta, summary=""))
+    if story.path.endswith("jalan.en.md"):
+        return replace(story, meta=replace(story.meta, tags=(*story.meta.tags, "kopi")))
+    return story
+
+
+def test_story_changes_name_every_field_of_a_story() -> None:
+    """A field added to Story, StoryMeta or RenderedBody must be added to the test below."""
+    assert set(STORY_CHANGES) == {
+        *(f.name for f in fields(Story) if f.name not in ("meta", "body")),
+        *(f"meta.{f.name}" for f in fields(StoryMeta)),
+        *(f"body.{f.name}" for f in fields(RenderedBody))}
+
+
+def test_a_change_that_changes_a_pages_context_changes_its_input_key(portal: Path) -> None:
+    """Input keys are right only if they are at least as fine as context keys: for every
+    field of a story (the page's own, one on its lists, one among its related stories, one
+    with a translation), for a story added or gone and for a later build time, any page
+    whose context key changes gets another input key."""
+    _translated(portal)
+    site = load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics())
+    stories = tuple(_prepared(s) for s in site.stories + site.translations)
+
+    def remake(stories: tuple[Story, ...], build_time: datetime = BUILD_TIME,
+               pages: tuple[Page, ...] = ()) -> Site:
+        return structure.build_site(site.config, stories, pages, site.assets, build_time)
+
+    before = _keys(remake(stories), portal)
+    assert before == _keys(remake(stories), portal)  # equal inputs, equal keys
+    keyed = [path for path, (_, inputs) in before.items() if inputs is not None]
+    assert sum("berita/" in p for p in keyed) == len(stories)  # every story page
+    assert sum(p.startswith(("tag/", "wilayah/", "arsip/")) for p in keyed) > 20  # and lists
+
+    changes: dict[str, Site] = {
+        "story added": remake((*stories, replace(stories[0], path="content/baru.md",
+                                                 url="/berita/2026/11/baru/"))),
+        "story gone": remake(stories[1:]),
+        "build time": remake(stories, BUILD_TIME - timedelta(days=60)),  # one is scheduled
+        "menu page": remake(stories, pages=(Page(
+            path="content/pages/tentang.md", title="Tentang", summary="", menu=1,
+            url="/tentang/", body=stories[0].body),)),
+        # a tag only the translation had gets a page: its page links to it now
+        "tag page": replace(remake(stories), tags={**site.tags, "kopi": Tag(
+            name="kopi", slug="kopi", url="/tag/kopi/")}, by_tag={**site.by_tag, "kopi": ()}),
+    }
+    for number, story in enumerate(stories):
+        if story.path.endswith(("jalan.md", "jalan.en.md", "pasar.md", "perahu.md")):
+            for field in STORY_CHANGES:
+                changes[f"{story.path}|{field}"] = remake(
+                    (*stories[:number], _changed(story, field), *stories[number + 1:]))
+    missed, shown = [], set()
+    for name, changed in changes.items():
+        after = _keys(changed, portal)
+        seen = 0
+        for path, (context, inputs) in before.items():
+            if path in after and context != after[path][0] and inputs is not None:
+                seen += 1
+                if inputs == after[path][1]:
+                    missed.append(f"{name}: {path}")
+        if seen:
+            shown.add(name.split("|")[-1])
+    assert not missed
+    # What no page shows (the test proves nothing for these, so they are named here).
+    assert {"story added", "story gone", "build time", "menu page", "tag page"} <= shown
+    assert set(STORY_CHANGES) - shown == {"path", "meta.slug", "history", "body.assets",
+                                          "meta.approved_by"}
+
+
+def test_an_edited_body_changes_the_input_keys_of_the_pages_that_show_it_only(
+        portal: Path) -> None:
+    """Input keys are as fine as context keys: a body edit misses no more pages than
+    hashing every context would (its page, its lists, the pages it is related on)."""
+    site = load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics())
+    stories = site.stories
+    before = _keys(site, portal)
+    edited = structure.build_site(
+        site.config, (_changed(stories[2], "body.html"), *stories[:2], *stories[3:]),
+        site.pages, site.assets, BUILD_TIME)
+    after = _keys(edited, portal)
+    contexts = {p for p in before if before[p][0] != after[p][0]}
+    inputs = {p for p in before if before[p][1] != after[p][1]}
+    assert inputs == contexts
+    assert 3 < len(contexts) < len(before) / 2

@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from generator import urls
 from generator.config.schema import LANGUAGES
@@ -14,6 +15,7 @@ from generator.diagnostics import Diagnostics
 from generator.model import Kept, Output, Site, Story
 from generator.render import templates, workers
 from generator.render.dates import DateFormatter
+from generator.render.inputkeys import InputKeys
 from generator.render.pagecache import PageCache
 from generator.render.pages import PageMaker, PageSpec
 from generator.render.relatedcache import related_for_build
@@ -130,22 +132,19 @@ class Pages:
     def render_keyed(self, make: Callable[[], PageSpec], problems: Diagnostics,
                      held: Callable[[str], bool] | None = None) -> tuple[bytes | None, str, bool]:
         """`render_cached`, and whether `held(entry)` said the output already has the page
-        made from its entry: then it is neither read nor rendered (no bytes)."""
+        made from its entry: then it is neither read nor rendered (no bytes).
+
+        A story page or a page of a list is keyed by what it is made of, before its spec
+        is built (render/inputkeys.py); the other pages by their context."""
+        key = self.inputs.key(make) if self.inputs is not None else None
+        if key is not None and (found := self._found(key, held)) is not None:
+            return found
         spec = make()
-        # `site` (its navigation) and `t` speak the page's language: a translation's page
-        # is in the translation's language throughout.
-        lang = spec.page.lang
-        context = {"site": self.views.site_view(lang), "t": self.views.t_for(lang),
-                   "page": spec.page, **spec.context}
-        key = None
-        if self.cache is not None:
-            # The page without its head, and what the head is made of (see PageSpec).
-            key = self.cache.key(spec.template, {**context, "page head": spec.head_inputs})
-            if key is not None and held is not None and held(key):
-                self.cache.hits += 1
-                return None, key, True
-            if key is not None and (cached := self.cache.get(key)) is not None:
-                return cached, key, False
+        context = self.context_of(spec)
+        if self.cache is not None and key is None:
+            key = self.context_key(spec, context)
+            if key is not None and (found := self._found(key, held)) is not None:
+                return found
         context["page"] = spec.full_page()
         html = templates.render(self.env, spec.template, context, self.root, problems)
         if html is None:
@@ -154,6 +153,39 @@ class Pages:
         if key is not None and self.cache is not None:
             self.cache.put(key, data)
         return data, key or "", False
+
+    def context_of(self, spec: PageSpec) -> dict[str, Any]:
+        """What the page's template sees, the page still without its head. `site` (its
+        navigation) and `t` speak the page's language: a translation's page is in the
+        translation's language throughout."""
+        lang = spec.page.lang
+        return {"site": self.views.site_view(lang), "t": self.views.t_for(lang),
+                "page": spec.page, **spec.context}
+
+    def context_key(self, spec: PageSpec, context: dict[str, Any]) -> str | None:
+        """The page's entry keyed by its context: the page without its head, and what the
+        head is made of (see PageSpec)."""
+        assert self.cache is not None
+        return self.cache.key(spec.template, {**context, "page head": spec.head_inputs})
+
+    @functools.cached_property
+    def inputs(self) -> InputKeys | None:
+        """Input keys of this site's pages; None without a page cache."""
+        if self.cache is None:
+            return None
+        maker = self.maker
+        return InputKeys(self.cache, self.site, self.views, maker.story, maker.listed,
+                         maker.related)
+
+    def _found(self, key: str, held: Callable[[str], bool] | None,
+               ) -> tuple[bytes | None, str, bool] | None:
+        """The page made from entry `key`, when the output holds it or the cache has it."""
+        assert self.cache is not None
+        if held is not None and held(key):
+            self.cache.hits += 1
+            return None, key, True
+        cached = self.cache.get(key)
+        return None if cached is None else (cached, key, False)
 
 
 def render_pages(site: Site, root: Path, diags: Diagnostics,

@@ -15,6 +15,8 @@ the filters' code and settings, the libraries' versions). The key is a hash of b
   own code, the site configuration, the time-zone data the date filters use, and the
   versions of Python, Jinja2, MarkupSafe and Babel.
 
+Story pages and pages of lists are keyed by their inputs instead (`input_key`, with
+render/inputkeys.py), before any view of them is built; the context key is for the rest.
 A context that cannot be pickled (a theme given a function, say) is simply not cached.
 Entries are checksummed (cache.FileCache); entries no page of a complete build used are
 removed after it. Standard library only.
@@ -108,10 +110,10 @@ def _by_fields(kind: type) -> Reduce:
 class _Pickler(pickle.Pickler):
     """Pickles by value, in the same bytes in every process (see _dispatch)."""
 
-    def __init__(self, file: io.BytesIO, cache: PageCache) -> None:
+    def __init__(self, file: io.BytesIO, table: dict[type, Reduce]) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: equal values pickle alike, whatever object holds them
-        self.dispatch_table = cache.dispatch
+        self.dispatch_table = table
 
 
 class PageCache:
@@ -161,10 +163,26 @@ class PageCache:
             self.shared[id(obj)] = known
         return known[1]
 
-    def _pickle(self, obj: Any, *, top: bool = False) -> bytes:
+    def input_key(self, inputs: Any, table: dict[type, Reduce]) -> str | None:
+        """The entry of a page keyed by what it is made of (render/inputkeys.py) rather
+        than by its context; `table` is `dispatch` with the stand-ins of those inputs."""
+        try:
+            data = self._pickle(("inputs", inputs), table=table)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        return hashlib.blake2b(self.environment + data, digest_size=24).hexdigest()
+
+    def value_digest(self, obj: Any, table: dict[type, Reduce] | None = None) -> str:
+        """The hash of `obj` by value (a record: its type and fields), not remembered."""
+        return hashlib.blake2b(self._pickle(obj, top=True, table=table),
+                               digest_size=24).hexdigest()
+
+    def _pickle(self, obj: Any, *, top: bool = False,
+                table: dict[type, Reduce] | None = None) -> bytes:
         buffer = io.BytesIO()
         # A shared object itself is pickled by value (its type and fields), not by its hash.
-        _Pickler(buffer, self).dump(_by_value(obj) if top else obj)
+        _Pickler(buffer, self.dispatch if table is None else table).dump(
+            _by_value(obj) if top else obj)
         return buffer.getvalue()
 
 
