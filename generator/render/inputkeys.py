@@ -26,6 +26,8 @@ search, 404, the portal's own pages) keep their context keys. Standard library o
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import weakref
 from collections.abc import Callable
 from functools import partial
@@ -55,10 +57,20 @@ class InputKeys:
                  related: Callable[[Story], tuple[Story, ...]]) -> None:
         self.cache, self.site = cache, site
         self.story, self.listed, self.related = story, listed, related
-        #: id → (object, hash): the object is kept so that its id is not reused.
-        self.stories: dict[int, tuple[Story, str]] = {}
+        #: id(story) → its hash, for every story of the site (`site` keeps them alive).
+        #: Made at once: a page of a list reads ten of them in one C loop (`_hashes`).
+        self.stories: dict[int, str] = {}
         self.page_urls: dict[int, tuple[tuple[str, ...], str]] = {}
         self.table = _table(self)
+        fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Story)))
+        now = site.build_time
+        for one in site.every_story():
+            meta = one.meta
+            facts = (meta.scheduled(now), meta.expired(now), meta.public(now),
+                     tuple((v.url, v.meta.lang) for v in site.versions_of(one)))
+            # The story by value (its fields; a body kept on disk by its digest), then facts.
+            self.stories[id(one)] = cache.value_digest(("story", fields(one), facts),
+                                                       self.table)
         self.site_digest = cache.value_digest((
             tuple(views.site_view(lang) for lang in LANGUAGES),
             tuple(site.regions.values()),
@@ -69,28 +81,22 @@ class InputKeys:
     def key(self, make: Callable[[], Any]) -> str | None:
         if not isinstance(make, partial):
             return None
-        if make.func == self.story:
-            story: Story = make.args[0]
-            if story.meta.factcheck is not None:
+        try:
+            if make.func == self.story:
+                story: Story = make.args[0]
+                if story.meta.factcheck is not None:
+                    return None
+                inputs: tuple[Any, ...] = ("story", self.hashes((story, *self.related(story))))
+            elif make.func == self.listed:
+                inputs = ("listed", make.args, tuple(sorted(make.keywords.items())))
+            else:
                 return None
-            inputs: tuple[Any, ...] = ("story", story, self.related(story))
-        elif make.func == self.listed:
-            inputs = ("listed", make.args, tuple(sorted(make.keywords.items())))
-        else:
+            return self.cache.input_key((self.site_digest, inputs), self.table)
+        except KeyError:  # a story that is not one of this site's: keyed by its context
             return None
-        return self.cache.input_key((self.site_digest, inputs), self.table)
 
-    def story_digest(self, story: Story) -> str:
-        known = self.stories.get(id(story))
-        if known is None:
-            now, meta = self.site.build_time, story.meta
-            facts = (meta.scheduled(now), meta.expired(now), meta.public(now),
-                     tuple((v.url, v.meta.lang) for v in self.site.versions_of(story)))
-            # The story by value (its fields; a body kept on disk by its digest), then facts.
-            own = self.cache.value_digest(story, self.table)
-            known = (story, self.cache.value_digest((own, facts)))
-            self.stories[id(story)] = known
-        return known[1]
+    def hashes(self, stories: tuple[Story, ...]) -> tuple[str, ...]:
+        return tuple(map(self.stories.__getitem__, map(id, stories)))
 
     def urls_digest(self, page_urls: tuple[str, ...]) -> str:
         known = self.page_urls.get(id(page_urls))
@@ -112,11 +118,12 @@ def _table(keys: InputKeys) -> dict[type, Reduce]:
         return keys
 
     def story(obj: Story) -> tuple[Any, ...]:
-        return _story, (found().story_digest(obj),)
+        return _story, (found().stories[id(obj)],)  # KeyError: not this site's: no key
 
     def listing(obj: Listing) -> tuple[Any, ...]:
-        return Listing, (obj.items, obj.number, obj.count, obj.total, obj.url,
-                         found().urls_digest(obj.page_urls))
+        keys = found()
+        return Listing, (keys.hashes(obj.items), obj.number, obj.count, obj.total, obj.url,
+                         keys.urls_digest(obj.page_urls))
 
     table = dict(keys.cache.dispatch)
     table[Story] = story
