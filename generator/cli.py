@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from generator import __version__, audit, dev, ping, report, scaffold
+from generator import __version__, audit, ping, report, scaffold
 from generator.build import BuildOptions, BuildResult, build, load_site
 from generator.diagnostics import (
     BuildFailed,
@@ -302,6 +302,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    # Imported here: the dev server (watchdog, http.server) is no part of `kabar build`,
+    # which would otherwise load it on every run (0.1-0.2 s).
+    from generator import dev
+
     return dev.serve(args.root, host=args.host, port=args.port)
 
 

@@ -16,15 +16,16 @@ from generator import urls
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed
 from generator.render import templates
+from generator.render import workers as page_workers
 from generator.writer import MARKER, staging
 
 GOLDEN = REPO / "tests" / "golden" / "site"
 
 
-def streamed(root: Path, out: Path) -> tuple[BuildResult, int]:
+def streamed(root: Path, out: Path, jobs: int | None = None) -> tuple[BuildResult, int]:
     """Build `root` the way `kabar build` does: every file into the staging folder."""
     with staging(out) as stage:
-        result = build(root, BuildOptions(build_time=BUILD_TIME), sink=stage)
+        result = build(root, BuildOptions(build_time=BUILD_TIME, jobs=jobs), sink=stage)
         files, _ = stage.commit()
     return result, files
 
@@ -178,3 +179,39 @@ def test_pages_the_output_already_has_are_neither_read_nor_rendered(
     home.write_bytes(home.read_bytes().replace(b"<body", b"<body data-x=1", 1))
     streamed(root, out)
     assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
+
+
+def test_pages_rendered_in_forked_workers_are_kept_as_well(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `--jobs 2` the workers ask the writer whether the output holds a page, and the
+    parent places it: a second build keeps every page as the very file it was; after an
+    edit the edited story's page is written again; the bytes are a plain build's."""
+    forked: list[int] = []
+    real = page_workers._forked
+
+    def counted(render, count, workers):  # type: ignore[no-untyped-def]
+        forked.append(workers)
+        return real(render, count, workers)
+
+    monkeypatch.setattr(page_workers, "_forked", counted)
+    root = tmp_path / "portal"
+    shutil.copytree(GOLDEN, root, ignore=shutil.ignore_patterns(".cache"))
+    out = tmp_path / "site" / "output"
+    streamed(root, out, jobs=2)
+    before = {p: p.stat().st_ino for p in out.rglob("*.html")}
+    assert len(before) > 20
+    shutil.rmtree(root / ".cache" / "pages")  # a page not kept would be rendered and put
+    streamed(root, out, jobs=2)
+    assert not any((root / ".cache" / "pages").glob("*.html"))
+    assert {p: p.stat().st_ino for p in out.rglob("*.html")} == before
+    story = root / "content" / "stories" / "2024" / "pojok-baca-sd-mekarsari.md"
+    story.write_text(story.read_text(encoding="utf-8").replace("lima belas", "dua puluh"),
+                     encoding="utf-8")
+    streamed(root, out, jobs=2)
+    page = out / "berita" / "2024" / "sd-mekarsari-buka-pojok-baca" / "index.html"
+    assert page.stat().st_ino != before[page]
+    assert b"dua puluh" in page.read_bytes()
+    kept = sum(p.stat().st_ino == before.get(p) for p in out.rglob("*.html"))
+    assert len(before) / 2 < kept < len(before)
+    assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
+    assert forked == [2, 2, 2]  # the three streamed builds rendered in two workers
