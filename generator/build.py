@@ -16,6 +16,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -37,6 +38,7 @@ from generator.render import render_pages
 from generator.spill import Spill
 from generator.structure import SiteMemo, build_site
 from generator.structure.routes import history_lastmods
+from generator.workers import Background, cpus, start_method
 
 #: Pure results kept between builds (rendered Markdown, compiled templates, share cards),
 #: git-ignored; deleting it changes nothing but the time the next build takes.
@@ -148,13 +150,19 @@ def build(root: Path, options: BuildOptions = BuildOptions(),
     kept = Collected()  # stays empty when a sink is given
     made = _Handed(kept if sink is None else sink, Manifest(site))
 
-    # 4. Render pages and publish the other outputs
-    made.add(render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
-                          jobs=options.jobs, held=made.sink.holds))
-    made.add(copy_assets(site, root))
-    made.add(search_index(site, made.sink.files))  # pagefind/: public stories, site language
-    made.add(publish_sitemaps(site, history_lastmods(site)))  # sitemap.xml, sitemaps/, …
-    made.add(publish_feeds(site, root))  # feed.xml + atom.xml: portal, every list
+    # 4. Render pages and publish the other outputs. The sitemaps and feeds, pure and
+    # small next to their work, are made on another CPU meanwhile when that is worth it.
+    listings = Background(partial(_listings, site, root), fork=_beside(site, options, sink))
+    try:
+        made.add(render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
+                              jobs=options.jobs, held=made.sink.holds))
+        made.add(copy_assets(site, root))
+        made.add(search_index(site, made.sink.files))  # pagefind/: public stories
+        sitemaps, feeds = listings.result()
+    finally:
+        listings.close()
+    made.add(sitemaps)  # sitemap.xml, sitemaps/, news-sitemap.xml, robots.txt
+    made.add(feeds)  # feed.xml + atom.xml: portal, every list
     made.add(image_outputs(site, root, root / CACHE))  # kartu.jpg, *-480.webp
     made.add(schedule_file(site))  # .well-known/kabar-schedule.json: next scheduled change
     made.add(made.manifest.files())  # IndexNow: every HTML page was hashed as it passed
@@ -163,6 +171,22 @@ def build(root: Path, options: BuildOptions = BuildOptions(),
     outputs = tuple(sorted(kept.outputs, key=lambda o: o.path))
     return BuildResult(site=site, outputs=outputs, diagnostics=diags,
                        seconds=time.perf_counter() - started)
+
+
+#: Fewer stories than this: the sitemaps and feeds are made in the build's own process
+#: (forking costs more than they do).
+BESIDE_MIN_STORIES = 1000
+
+
+def _listings(site: Site, root: Path) -> tuple[list[Output], list[Output]]:
+    return publish_sitemaps(site, history_lastmods(site)), publish_feeds(site, root)
+
+
+def _beside(site: Site, options: BuildOptions, sink: OutputSink | None) -> bool:
+    """Whether the sitemaps and feeds are made in a forked child: a `kabar build` (a sink)
+    of a large site, with a second CPU, not asked to use one job, free to fork."""
+    return (sink is not None and options.jobs != 1 and cpus() > 1
+            and start_method() == "fork" and len(site.stories) >= BESIDE_MIN_STORIES)
 
 
 class _Handed:

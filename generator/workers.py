@@ -1,6 +1,7 @@
 """How many worker processes the pure stages may use, and how to start them safely.
 
-Standard library only; content/bodies.py (Markdown) and render/workers.py (pages) use it.
+Standard library only; content/bodies.py (Markdown) and render/workers.py (pages) use it,
+and build.py runs the sitemaps and feeds beside the pages (`Background`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 
 def cpus() -> int:
@@ -27,3 +30,65 @@ def start_method() -> str | None:
     if "fork" in methods and threading.active_count() == 1:
         return "fork"
     return "forkserver" if "forkserver" in methods else None
+
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """`call()` made in a forked child while this process goes on; `result()` waits for it.
+
+    For a pure stage whose result is small next to its work (the sitemaps and feeds: a
+    few megabytes of XML from every story of the Site), so the machine's second CPU makes
+    it while the first renders pages. The child shares the parent's memory (fork) and
+    sends back only the pickled result through a pipe. No thread is started in the parent
+    (a thread there would keep the page workers from forking). When the child fails in
+    any way, `result()` makes the call here, so its error, if any, is raised as usual.
+    Without `fork`, `result()` simply makes the call.
+    """
+
+    def __init__(self, call: Callable[[], T], *, fork: bool) -> None:
+        self.call = call
+        self.process: Any = None
+        self.receive: Any = None
+        if fork:
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(target=_send, args=(call, send), daemon=True)
+            self.process.start()
+            send.close()  # the child's end: EOF here when the child is gone
+
+    @property
+    def forked(self) -> bool:
+        return self.process is not None
+
+    def result(self) -> T:
+        if self.process is None:
+            return self.call()
+        try:
+            done, value = self.receive.recv()
+        except (EOFError, OSError):  # the child died before it sent anything
+            done, value = False, None
+        finally:
+            self.close()
+        return value if done else self.call()
+
+    def close(self) -> None:
+        """Stop waiting: the child is ended if it still runs (a build that failed)."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        self.receive.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def _send(call: Callable[[], Any], send: Any) -> None:
+    try:
+        value = call()
+    except BaseException:
+        send.send((False, None))
+    else:
+        send.send((True, value))
+    send.close()

@@ -27,8 +27,8 @@ ALLOWED: dict[str, set[str]] = {
                "urls", "structure"},
     "publish": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "writer": {"model"},
-    "build": {"spill", "config", "config.schema", "content", "diagnostics", "model", "urls",
-              "structure", "render", "publish"},
+    "build": {"spill", "workers", "config", "config.schema", "content", "diagnostics", "model",
+              "urls", "structure", "render", "publish"},
     # kabar serve's builds: build.py's stages, each file made when a request asks for it.
     "preview": {"build", "config", "config.schema", "content", "diagnostics", "model", "urls",
                 "structure", "render", "publish"},
