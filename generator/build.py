@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from generator import urls
+from generator import readahead, urls
 from generator.config import load_config
 from generator.content import Memo, discover, load_content
 from generator.content.history import read_history
@@ -223,12 +223,20 @@ def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
 
     # 2. Content: discover, validate, render Markdown
     tree = discover(root, diags)
-    history = read_history(root, config, diags)  # one `git log` pass; empty without git
-    content = load_content(root, config, tree, diags, include_drafts=options.drafts,
-                           now=build_time, history=history, cache_dir=root / CACHE,
-                           workers=options.jobs, memo=memo,
-                           # serve's memo keeps bodies in memory; a build keeps them on disk
-                           spill=Spill() if memo is None else None)
+    # A build reads every content file and cache entry: a child asks the kernel for them
+    # first (generator/readahead.py). `kabar serve` has them in its memo.
+    ahead = readahead.start(root, [*tree.stories, *tree.factchecks, *tree.pages],
+                            root / CACHE) if memo is None else None
+    try:
+        history = read_history(root, config, diags)  # one `git log` pass; empty without git
+        content = load_content(root, config, tree, diags, include_drafts=options.drafts,
+                               now=build_time, history=history, cache_dir=root / CACHE,
+                               workers=options.jobs, memo=memo,
+                               # serve's memo keeps bodies in memory; a build, on disk
+                               spill=Spill() if memo is None else None)
+    finally:
+        if ahead is not None:
+            ahead.close()
     _stop_if_failed(diags, options)
     if options.progress:
         options.progress("cerita", len(content.stories), len(content.stories))

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
-from generator import __version__, audit, ping, report, scaffold
+from generator import __version__, audit, ping, readahead, report, scaffold
 from generator.build import BuildOptions, BuildResult, build, load_site
 from generator.diagnostics import (
     BuildFailed,
@@ -215,7 +215,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
                             not os.environ.get("CI"))
         # Each file is written into a staging folder as soon as it is made, and swapped in
         # only after the whole build succeeded; a failure removes the staging folder.
-        with staging(out) as stage, _young_collections_only():
+        # The live output's files are looked at ahead of the writer (generator/readahead.py).
+        with staging(out) as stage, readahead.tree(out), _young_collections_only():
             result: BuildResult = build(root, BuildOptions(
                 drafts=args.drafts, base_url=args.base_url, strict=args.strict,
                 progress=progress, jobs=args.jobs), sink=stage)

@@ -18,6 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "urls": set(),
     "cache": set(),  # the content-hash file cache under .cache/ (standard library only)
     "workers": set(),  # how many worker processes, started how (standard library only)
+    "readahead": {"workers"},  # the kernel asked to read a build's files first (stdlib only)
     "spill": set(),  # bodies kept in a temporary file during a build (standard library only)
     "config": {"config.schema", "diagnostics", "invisible"},
     "content": {"cache", "workers", "spill", "config", "config.schema", "diagnostics", "invisible",
@@ -27,8 +28,8 @@ ALLOWED: dict[str, set[str]] = {
                "urls", "structure"},
     "publish": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "writer": {"model"},
-    "build": {"spill", "workers", "config", "config.schema", "content", "diagnostics", "model",
-              "urls", "structure", "render", "publish"},
+    "build": {"spill", "workers", "readahead", "config", "config.schema", "content",
+              "diagnostics", "model", "urls", "structure", "render", "publish"},
     # kabar serve's builds: build.py's stages, each file made when a request asks for it.
     "preview": {"build", "config", "config.schema", "content", "diagnostics", "model", "urls",
                 "structure", "render", "publish"},
@@ -42,8 +43,8 @@ ALLOWED: dict[str, set[str]] = {
     "dev": {"build", "preview", "diagnostics", "model", "urls", "config", "config.schema"},
     # kabar report: loads the site (build.load_site), dates in Indonesian (render.dates).
     "report": {"build", "model", "urls", "render", "diagnostics", "config", "config.schema"},
-    "cli": {"", "build", "writer", "scaffold", "ping", "audit", "report", "diagnostics",
-            "config", "config.schema", "progress", "dev"},
+    "cli": {"", "build", "writer", "readahead", "scaffold", "ping", "audit", "report",
+            "diagnostics", "config", "config.schema", "progress", "dev"},
     "__main__": {"cli"},
     "": set(),  # generator/__init__.py
 }

@@ -1,0 +1,114 @@
+"""Ask the kernel, from a forked child, to read the files a build is about to read.
+
+(`start`: the content files and cache entries; `tree`: the live output's files.)
+
+A build after a one-story edit opens some 20,000 small files on 10,000 stories: every
+story and its entry in `.cache/markdown/`. When they are in the page cache that costs a
+fraction of a second. When the kernel has let them go (another large job ran, memory
+was reclaimed), each open waits for the disk in turn: the same build took 19 s instead
+of 7 on this machine after its caches were dropped. So before the content stage starts,
+a forked child goes through the same files with `posix_fadvise(WILLNEED)`: the disk gets
+many reads at once, and the build, a step behind, finds the files already read.
+
+It changes nothing the build computes. A child that fails, or is slow, only means the
+build reads the files itself, as it does without it; the build ends the child when the
+content stage is done. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from generator.workers import start_method
+
+#: Fewer content files than this: the build reads them itself (forking costs more).
+MIN_FILES = 1000
+
+#: The folders of `.cache/` a build reads every entry of (content/checks.py, bodies.py,
+#: render/relatedcache.py), in the order it reads them.
+CACHE_FOLDERS = ("checks", "markdown", "related")
+
+
+def wanted(root: Path, paths: Sequence[str], cache: Path) -> list[str]:
+    """Every file the content stage will read: the content files, then the cache's."""
+    files = [os.path.join(root, path) for path in paths]  # noqa: PTH118 (20,000 strings)
+    for folder in CACHE_FOLDERS:
+        with contextlib.suppress(OSError), os.scandir(cache / folder) as entries:
+            files += sorted(entry.path for entry in entries if entry.is_file())
+    return files
+
+
+class ReadAhead:
+    """The child, while it runs; `close()` ends it."""
+
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("fork")
+        self.process: Any = context.Process(target=target, args=args, daemon=True)
+        self.process.start()
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+def start(root: Path, paths: Sequence[str], cache: Path) -> ReadAhead | None:
+    """A child warming `paths` (portal-relative) and the cache, when it is worth it: many
+    files, a kernel that takes the advice, and a process free to fork (no threads)."""
+    if len(paths) < MIN_FILES or not hasattr(os, "posix_fadvise") or start_method() != "fork":
+        return None
+    return ReadAhead(_advise, wanted(root, paths, cache))
+
+
+@contextlib.contextmanager
+def tree(folder: Path) -> Iterator[None]:
+    """While the block runs, a child looks at every file under `folder` (the live output,
+    whose files a build after an edit keeps as they are: the writer looks at each), so
+    their metadata is in memory when the writer asks: 20,687 files took 4.4 s to look at
+    once dropped from the caches, 0.7 s after."""
+    ahead = None
+    if folder.is_dir() and start_method() == "fork":
+        ahead = ReadAhead(_look, str(folder))
+    try:
+        yield
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _lower_priority() -> None:
+    """The child waits for the disk; when the files are cached already, it gives way to
+    the build (and to its other children) rather than compete for a CPU."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(19)
+
+
+def _look(folder: str) -> None:
+    _lower_priority()
+    for path, _folders, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.lstat(os.path.join(path, name))  # noqa: PTH118
+
+
+def _advise(files: Sequence[str]) -> None:
+    _lower_priority()
+    for name in files:
+        try:
+            descriptor = os.open(name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
