@@ -215,8 +215,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
                             not os.environ.get("CI"))
         # Each file is written into a staging folder as soon as it is made, and swapped in
         # only after the whole build succeeded; a failure removes the staging folder.
-        # The live output's files are looked at ahead of the writer (generator/readahead.py).
-        with staging(out) as stage, readahead.tree(out), _young_collections_only():
+        # The live output's files and the older tree the writer updates are looked at
+        # ahead of the writer (generator/readahead.py).
+        with staging(out) as stage, readahead.tree(out, stage.folder), \
+                _young_collections_only():
             result: BuildResult = build(root, BuildOptions(
                 drafts=args.drafts, base_url=args.base_url, strict=args.strict,
                 progress=progress, jobs=args.jobs), sink=stage)

@@ -69,14 +69,14 @@ def start(root: Path, paths: Sequence[str], cache: Path) -> ReadAhead | None:
 
 
 @contextlib.contextmanager
-def tree(folder: Path) -> Iterator[None]:
-    """While the block runs, a child looks at every file under `folder` (the live output,
-    whose files a build after an edit keeps as they are: the writer looks at each), so
-    their metadata is in memory when the writer asks: 20,687 files took 4.4 s to look at
-    once dropped from the caches, 0.7 s after."""
-    ahead = None
-    if folder.is_dir() and start_method() == "fork":
-        ahead = ReadAhead(_look, str(folder))
+def tree(*folders: Path) -> Iterator[None]:
+    """While the block runs, a child looks at every file under `folders`: the live output,
+    whose files a build after an edit keeps as they are (the writer looks at each), and
+    the older tree the writer updates into the new one and sweeps. Their metadata is then
+    in memory when the writer asks: the 20,687 files of the 10k output took 4.4 s to look
+    at once dropped from the caches, 0.7 s after."""
+    present = [str(folder) for folder in folders if folder.is_dir()]
+    ahead = ReadAhead(_look, present) if present and start_method() == "fork" else None
     try:
         yield
     finally:
@@ -84,19 +84,20 @@ def tree(folder: Path) -> Iterator[None]:
             ahead.close()
 
 
+def _look(folders: list[str]) -> None:
+    _lower_priority()
+    for folder in folders:
+        for path, _folders, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    os.lstat(os.path.join(path, name))  # noqa: PTH118
+
+
 def _lower_priority() -> None:
     """The child waits for the disk; when the files are cached already, it gives way to
     the build (and to its other children) rather than compete for a CPU."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(19)
-
-
-def _look(folder: str) -> None:
-    _lower_priority()
-    for path, _folders, files in os.walk(folder):
-        for name in files:
-            with contextlib.suppress(OSError):
-                os.lstat(os.path.join(path, name))  # noqa: PTH118
 
 
 def _advise(files: Sequence[str]) -> None:
