@@ -1,6 +1,7 @@
 """Ask the kernel, from a forked child, to read the files a build is about to read.
 
-(`start`: the content files and cache entries; `tree`: the live output's files.)
+(`start`: the content files and cache entries; `tree`: the files of the live output
+and of the older tree the writer updates.)
 
 A build after a one-story edit opens some 20,000 small files on 10,000 stories: every
 story and its entry in `.cache/markdown/`. When they are in the page cache that costs a

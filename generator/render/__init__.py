@@ -206,6 +206,7 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
         return
     yield from (Output(path, file.read_bytes()) for path, file in pages.static.items())
     plan = pages.planned
+    _ = pages.inputs  # made before any page worker forks: they share every story's hash
 
     def render(number: int, problems: Diagnostics) -> workers.Page:
         path, make = plan[number]
