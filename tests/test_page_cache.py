@@ -376,8 +376,9 @@ def test_story_changes_name_every_field_of_a_story() -> None:
 def test_a_change_that_changes_a_pages_context_changes_its_input_key(portal: Path) -> None:
     """Input keys are right only if they are at least as fine as context keys: for every
     field of a story (the page's own, one on its lists, one among its related stories, one
-    with a translation), for a story added or gone and for a later build time, any page
-    whose context key changes gets another input key."""
+    with a translation), for a story added or gone, another build time, a page in the
+    menu and a tag page only a translation's tag had, any page whose context key changes
+    gets another input key."""
     _translated(portal)
     site = load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics())
     stories = tuple(_prepared(s) for s in site.stories + site.translations)
