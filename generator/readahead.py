@@ -19,13 +19,11 @@ content stage is done. Standard library only.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from generator.workers import start_method
+from generator.workers import Child, start_method
 
 #: Fewer content files than this: the build reads them itself (forking costs more).
 MIN_FILES = 1000
@@ -44,29 +42,13 @@ def wanted(root: Path, paths: Sequence[str], cache: Path) -> list[str]:
     return files
 
 
-class ReadAhead:
-    """The child, while it runs; `close()` ends it."""
-
-    def __init__(self, target: Callable[..., None], *args: Any) -> None:
-        context = multiprocessing.get_context("fork")
-        self.process: Any = context.Process(target=target, args=args, daemon=True)
-        self.process.start()
-
-    def close(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.is_alive():
-            process.kill()
-        process.join()
-
-
-def start(root: Path, paths: Sequence[str], cache: Path) -> ReadAhead | None:
+def start(root: Path, paths: Sequence[str], cache: Path) -> Child | None:
     """A child warming `paths` (portal-relative) and the cache, when it is worth it: many
-    files, a kernel that takes the advice, and a process free to fork (no threads)."""
+    files, a kernel that takes the advice, and a process free to fork (no threads). The
+    child lists the cache's folders itself: the build does not wait for that either."""
     if len(paths) < MIN_FILES or not hasattr(os, "posix_fadvise") or start_method() != "fork":
         return None
-    return ReadAhead(_advise, wanted(root, paths, cache))
+    return Child(_warm, root, paths, cache)
 
 
 @contextlib.contextmanager
@@ -77,7 +59,7 @@ def tree(*folders: Path) -> Iterator[None]:
     in memory when the writer asks: the 20,687 files of the 10k output took 4.4 s to look
     at once dropped from the caches, 0.7 s after."""
     present = [str(folder) for folder in folders if folder.is_dir()]
-    ahead = ReadAhead(_look, present) if present and start_method() == "fork" else None
+    ahead = Child(_look, present) if present and start_method() == "fork" else None
     try:
         yield
     finally:
@@ -101,8 +83,12 @@ def _lower_priority() -> None:
         os.nice(19)
 
 
-def _advise(files: Sequence[str]) -> None:
+def _warm(root: Path, paths: Sequence[str], cache: Path) -> None:
     _lower_priority()
+    _advise(wanted(root, paths, cache))
+
+
+def _advise(files: Sequence[str]) -> None:
     for name in files:
         try:
             descriptor = os.open(name, os.O_RDONLY)

@@ -32,6 +32,25 @@ def start_method() -> str | None:
     return "forkserver" if "forkserver" in methods else None
 
 
+class Child:
+    """A forked child process running `target(*args)`; `close()` ends it if it still runs,
+    and waits for it. Forked: it shares the parent's memory, nothing is pickled to start
+    it. (A daemon: it never outlives the parent.)"""
+
+    def __init__(self, target: Callable[..., None], *args: Any) -> None:
+        context = multiprocessing.get_context("fork")
+        self.process: Any = context.Process(target=target, args=args, daemon=True)
+        self.process.start()
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
 T = TypeVar("T")
 
 
@@ -49,21 +68,19 @@ class Background(Generic[T]):
 
     def __init__(self, call: Callable[[], T], *, fork: bool) -> None:
         self.call = call
-        self.process: Any = None
+        self.child: Child | None = None
         self.receive: Any = None
         if fork:
-            context = multiprocessing.get_context("fork")
-            self.receive, send = context.Pipe(duplex=False)
-            self.process = context.Process(target=_send, args=(call, send), daemon=True)
-            self.process.start()
+            self.receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+            self.child = Child(_send, call, send)
             send.close()  # the child's end: EOF here when the child is gone
 
     @property
     def forked(self) -> bool:
-        return self.process is not None
+        return self.child is not None
 
     def result(self) -> T:
-        if self.process is None:
+        if self.child is None:
             return self.call()
         try:
             done, value = self.receive.recv()
@@ -75,13 +92,11 @@ class Background(Generic[T]):
 
     def close(self) -> None:
         """Stop waiting: the child is ended if it still runs (a build that failed)."""
-        if self.process is None:
+        if self.child is None:
             return
-        process, self.process = self.process, None
+        child, self.child = self.child, None
         self.receive.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
+        child.close()
 
 
 def _send(call: Callable[[], Any], send: Any) -> None:

@@ -56,7 +56,8 @@ def test_a_child_that_fails_leaves_the_call_to_this_process() -> None:
 
 def test_closing_a_background_call_ends_its_child() -> None:
     job = Background(lambda: time.sleep(60), fork=True)
-    process = job.process
+    assert job.child is not None
+    process = job.child.process
     started = time.monotonic()
     job.close()
     assert time.monotonic() - started < 10

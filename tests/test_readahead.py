@@ -4,6 +4,7 @@ the live output, and changes nothing the build makes, even when it fails."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from test_streaming import GOLDEN, streamed, tree
 
 from generator import readahead
 from generator.build import BuildOptions, build
+from generator.cli import main
 from generator.content import discover
 from generator.diagnostics import Diagnostics
 
@@ -103,3 +105,20 @@ def test_a_small_site_is_not_read_ahead_and_a_slow_child_is_ended(
     assert time.monotonic() - started < 10
     assert not process.is_alive()
     assert process.pid != os.getpid()
+
+
+def test_kabar_build_looks_at_the_live_output_and_the_tree_it_updates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command wires `tree` in: from its second build on, the child is given the live
+    output and the older tree the writer updates (the staging folder it was renamed to)."""
+    root, out = _portal(tmp_path)
+    looked = tmp_path / "looked.txt"
+    _recorded(monkeypatch, "_look", looked)
+    args = ["build", "--root", str(root), "--output", str(out)]
+    assert main(args) == 0
+    (first,) = ast.literal_eval(looked.read_text(encoding="utf-8"))
+    assert Path(first).name.startswith(f".{out.name}.staging-")  # no live output yet
+    assert main(args) == 0
+    live, older = ast.literal_eval(looked.read_text(encoding="utf-8"))
+    assert live == str(out.resolve())
+    assert Path(older).name.startswith(f".{out.name}.staging-")

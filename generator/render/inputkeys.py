@@ -55,7 +55,7 @@ class InputKeys:
     def __init__(self, cache: PageCache, site: Site, views: Views,
                  story: Callable[..., Any], listed: Callable[..., Any],
                  related: Callable[[Story], tuple[Story, ...]]) -> None:
-        self.cache, self.site = cache, site
+        self.cache = cache
         self.story, self.listed, self.related = story, listed, related
         #: id(story) → its hash, for every story of the site (`site` keeps them alive).
         #: Made at once: a page of a list reads ten of them in one C loop (`_hashes`).
