@@ -222,7 +222,7 @@ def load_site(root: Path, options: BuildOptions, diags: Diagnostics,
     build_time = (options.build_time or build_time_from_env()).astimezone(zone)
 
     # 2. Content: discover, validate, render Markdown
-    tree = discover(root, diags)
+    tree = discover(root, diags, memo.folders if memo is not None else None)
     # A build reads every content file and cache entry: a child asks the kernel for them
     # first (generator/readahead.py). `kabar serve` has them in its memo.
     ahead = readahead.start(root, [*tree.stories, *tree.factchecks, *tree.pages],

@@ -47,6 +47,7 @@ from generator.publish.schedule import schedule_file
 from generator.publish.search import search_index
 from generator.publish.sitemaps import publish_sitemaps
 from generator.render import Pages
+from generator.render.theme import fingerprinted
 from generator.structure import SiteMemo
 from generator.structure.routes import history_lastmods
 
@@ -126,6 +127,9 @@ class Preview:
             **pages.static, **{path: root / source
                                for path, source in asset_sources(site).items()}}
         self.key = _inputs(site, pages, self._files, memo)
+        #: Theme static files: output path → the name its fingerprint was made from.
+        self._theme_names = {urls.output_path(pages.asset_urls[f.name]): f.name
+                             for f in pages.statics}
         self._made: dict[str, bytes] = {}
         self._render_lock = threading.Lock()
         self._images = _Once(lambda p: image_makers(p.site, p.root, p.root / CACHE))
@@ -167,6 +171,13 @@ class Preview:
             if output.path == path:
                 return bytes(output.data)
         return None
+
+    def immutable(self, path: str, data: bytes) -> bool:
+        """Whether `data`, read for `path`, is a theme file whose name carries its digest
+        (it is, unless the file was edited since this preview was made): the browser may
+        then keep it for good, and a reload asks only for the page."""
+        name = self._theme_names.get(path)
+        return name is not None and path.endswith("/" + fingerprinted(name, data))
 
     def page(self, path: str) -> bytes:
         with self._render_lock:

@@ -136,7 +136,7 @@ def test_a_broken_template_on_a_requested_page_shows_the_overlay(make_site: Site
         assert status == 500
         assert '<code class="kabar-where">themes/rusak/templates/story.html:2</code>' in html
         assert "StrictUndefined" in html or "tidak_ada" in html
-        assert '<script src="/__kabar/livereload.js" defer></script>' in html
+        assert f'<script src="{served.server.script_url}" defer></script>' in html
         assert served.get("/")[0] == 200  # other pages are fine
     finally:
         served.stop()

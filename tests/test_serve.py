@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SiteMaker, build_site, outputs, story_text
+from conftest import MINIMAL_SITE_YAML, REPO, SiteMaker, build_site, outputs, story_text
 
 import generator.build
 from generator.cli import main
@@ -31,7 +31,8 @@ from generator.preview import Preview
 
 STORY = "content/stories/2024/a.md"
 STORY_URL = "/berita/2024/posyandu-baru/"
-SCRIPT_TAG = '<script src="/__kabar/livereload.js" defer></script>'
+SCRIPT = b"// livereload\n"  # what Served serves as the reload script
+SCRIPT_TAG = f'<script src="{pages.script_url(SCRIPT)}" defer></script>'
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ class Served:
         self.log: list[str] = []
         self.rebuild = Rebuilder(root, self.live, self.log.append)
         self.rebuild()
-        self.server = DevServer("127.0.0.1", 0, self.live, b"// livereload\n")
+        self.server = DevServer("127.0.0.1", 0, self.live, SCRIPT)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                        daemon=True)
@@ -212,7 +213,45 @@ def test_content_types(served: Served) -> None:
     assert body == site.get(css)  # only HTML is touched
     assert body == (site.pages.static[css]).read_bytes()
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["cache-control"] == "no-store"
+
+
+def test_only_files_named_by_their_bytes_may_be_kept_by_the_browser(
+        make_site: SiteMaker, tiny_png: bytes) -> None:
+    """A reload asks only for the page: the theme's fingerprinted files and the reload
+    script are served for the browser to keep. Everything else is asked for every time,
+    and so is a theme file edited since the last rebuild (its bytes no longer match its
+    name: kept, it could come back under that name after the edit is undone)."""
+    root = make_site({
+        "site.yaml": MINIMAL_SITE_YAML + "theme: mine\n",
+        "themes/mine/templates/partials/footer.html": "<footer>kami</footer>\n",
+        "themes/mine/static/style.css": "body { margin: 0 }\n",
+        STORY: story_text(),
+        "content/static/data.json": '{"a": 1}\n',
+        "content/static/gambar.png": tiny_png,
+    })
+    served = Served(root)
+    try:
+        site = served.site()
+        css = next(p for p in site.pages.static if p.startswith("assets/style."))
+        assert site.pages.static[css] == root / "themes/mine/static/style.css"
+        immutable = "max-age=31536000, immutable"
+        assert served.get("/" + css)[1]["cache-control"] == immutable
+        assert served.get(served.server.script_url)[1]["cache-control"] == immutable
+        for path in ("/", STORY_URL, "/data.json", "/gambar.png", "/tidak-ada/",
+                     "/__kabar/status", "/__kabar/livereload.js",
+                     "/__kabar/livereload.js?v=0000000000"):
+            assert served.get(path)[1]["cache-control"] == "no-store", path
+        (root / "themes/mine/static/style.css").write_text("body { margin: 1px }\n",
+                                                          encoding="utf-8")
+        status, headers, body = served.get("/" + css)  # edited, not rebuilt yet
+        assert (status, headers["cache-control"], body) == (200, "no-store",
+                                                           b"body { margin: 1px }\n")
+        served.rebuild()  # the new bytes get a new name, which the browser may keep
+        fresh = next(p for p in served.site().pages.static if p.startswith("assets/style."))
+        assert fresh != css
+        assert served.get("/" + fresh)[1]["cache-control"] == immutable
+    finally:
+        served.stop()
 
 
 @pytest.mark.parametrize(("name", "ctype"), [
@@ -230,7 +269,7 @@ def test_404_page_has_status_404(served: Served) -> None:
     assert status == 404
     page = served.site().get("404.html")
     assert page is not None
-    assert body == pages.inject(page, served.live.snapshot.build)
+    assert body == pages.inject(page, served.live.snapshot.build, script=served.server.script_url)
     assert b"<title>Halaman tidak ditemukan | Kabar Uji</title>" in body
     assert served.get("/__kabar/tidak-ada")[0] == 404
     assert served.get("/", method="POST")[0] == 501
@@ -241,7 +280,7 @@ def test_pretty_urls_and_redirect(served: Served) -> None:
     assert page is not None
     status, _, body = served.get(STORY_URL)
     assert status == 200
-    assert body == pages.inject(page, served.live.snapshot.build)
+    assert body == pages.inject(page, served.live.snapshot.build, script=served.server.script_url)
     assert served.get(STORY_URL + "index.html")[2] == body
     status, headers, _ = served.get("/berita/2024/posyandu-baru?x=1")
     assert (status, headers["location"]) == (301, STORY_URL + "?x=1")
@@ -260,7 +299,8 @@ def test_reload_script_is_injected_only_by_serve(served: Served) -> None:
         head, _, _ = html.partition("</head>")
         assert head.endswith(f'<meta name="kabar-build" content="{build}">\n{SCRIPT_TAG}\n')
         assert 'id="kabar-overlay"' not in html
-    assert served.get("/__kabar/livereload.js")[2] == b"// livereload\n"
+    assert served.get("/__kabar/livereload.js")[2] == SCRIPT
+    assert served.get(served.server.script_url)[2] == SCRIPT
 
 
 def test_the_packaged_reload_script_is_served_by_kabar_serve() -> None:
@@ -365,8 +405,8 @@ def test_a_story_deleted_mid_build_gives_a_diagnostic_then_the_next_build_heals(
     real_discover = generator.build.discover
     victim = served.root / "content/stories/2024/tinjau.md"
 
-    def discover_then_delete(root: Path, diags: object) -> object:
-        tree = real_discover(root, diags)  # type: ignore[arg-type]
+    def discover_then_delete(root: Path, diags: object, folders: object = None) -> object:
+        tree = real_discover(root, diags, folders)  # type: ignore[arg-type]
         victim.unlink()  # the operator deletes the story between listing and reading
         return tree
 

@@ -25,7 +25,7 @@ from generator.config.schema import SiteConfig
 from generator.content import frontmatter, schedule
 from generator.content.bodies import Job, Links, render_all, resolver
 from generator.content.checks import CheckCache, environment
-from generator.content.discover import STATIC, SourceTree, discover
+from generator.content.discover import STATIC, Folders, SourceTree, discover
 from generator.content.limits import check_body
 from generator.content.markdown import Problem, Resolver, Unresolved
 from generator.content.metadata import CheckedStory, PageFields, check_page, check_story
@@ -152,6 +152,8 @@ class Memo:
         self.bodies: dict[tuple[str, str], Any] = {}
         #: source path → the inputs of its Story record and the record (see `_story`)
         self.stories: dict[str, tuple[Any, ...]] = {}
+        #: content/'s folders as last listed (content/discover.py)
+        self.folders = Folders()
 
     def files_for(self, config: SiteConfig) -> _Files:
         if config != self.config:

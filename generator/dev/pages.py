@@ -4,6 +4,7 @@ live-reload tags and the error overlay. No I/O: all of it is tested with strings
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import posixpath
@@ -18,6 +19,11 @@ PREFIX = "/__kabar/"
 SCRIPT_URL = PREFIX + "livereload.js"
 STATUS_URL = PREFIX + "status"
 EVENTS_URL = PREFIX + "events"
+
+#: What the browser may do with a response: keep it for good (a file named by the digest of
+#: its bytes: it never changes under that name), or ask again every time (everything else).
+IMMUTABLE = "max-age=31536000, immutable"
+NO_STORE = "no-store"
 
 NOT_FOUND = urls.output_path(urls.not_found())
 
@@ -87,19 +93,25 @@ def output_key(target: str) -> str | None:
     return key + "index.html" if key == "" or key.endswith("/") else key
 
 
-def live_tags(build: str) -> str:
+def script_url(script: bytes) -> str:
+    """The reload script's address, versioned by its bytes: served as IMMUTABLE, it is
+    not asked for again at each reload."""
+    return f"{SCRIPT_URL}?v={hashlib.sha256(script).hexdigest()[:10]}"
+
+
+def live_tags(build: str, script: str = SCRIPT_URL) -> str:
     """What serve adds to every HTML page's head (never to a build's output)."""
     return (f'<meta name="kabar-build" content="{html.escape(build)}">\n'
-            f'<script src="{SCRIPT_URL}" defer></script>\n')
+            f'<script src="{html.escape(script)}" defer></script>\n')
 
 
-def inject(page: bytes, build: str, overlay: str = "") -> bytes:
+def inject(page: bytes, build: str, overlay: str = "", script: str = SCRIPT_URL) -> bytes:
     """The page with the live-reload tags before `</head>` and the overlay before `</body>`."""
     lower = page.lower()
     at = lower.find(b"</head>")
     if at < 0:
         at = max(lower.find(b"<body"), 0)
-    page = page[:at] + live_tags(build).encode() + page[at:]
+    page = page[:at] + live_tags(build, script).encode() + page[at:]
     if overlay:
         end = page.lower().rfind(b"</body>")
         end = len(page) if end < 0 else end
@@ -151,11 +163,11 @@ def failed_page() -> bytes:
             )
 
 
-def error_page(problems: Iterable[Diagnostic], build: str) -> bytes:
+def error_page(problems: Iterable[Diagnostic], build: str, script: str = SCRIPT_URL) -> bytes:
     """What every page shows while no build has ever succeeded."""
     page = ('<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'
             "<title>Portal gagal dibangun</title>\n</head>\n<body>\n</body>\n</html>\n")
-    return inject(page.encode(), build, overlay(problems, has_build=False))
+    return inject(page.encode(), build, overlay(problems, has_build=False), script)
 
 
 def status(build: str, problems: tuple[Diagnostic, ...], *, has_build: bool) -> bytes:

@@ -44,6 +44,7 @@ class DevServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, live: LiveSite, script: bytes) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.live, self.script = live, script
+        self.script_url = pages.script_url(script)
         self.loopback = is_loopback(host)
         super().__init__((host.strip("[]"), port), Handler)
 
@@ -96,7 +97,8 @@ class Handler(BaseHTTPRequestHandler):
         snap = self.server.live.snapshot
         site = snap.site
         if site is None:
-            self._send(503, _HTML, pages.error_page(snap.problems, snap.build), send_body)
+            self._send(503, _HTML, pages.error_page(snap.problems, snap.build,
+                                                    self.server.script_url), send_body)
             return
         problems = snap.problems
         try:
@@ -114,14 +116,18 @@ class Handler(BaseHTTPRequestHandler):
         assert data is not None
         ctype = pages.content_type(key)
         if ctype == _HTML:
-            data = pages.inject(data, snap.build,
-                                pages.overlay(problems) if problems else "")
-        self._send(status, ctype, data, send_body)
+            data = pages.inject(data, snap.build, pages.overlay(problems) if problems else "",
+                                self.server.script_url)
+        cache = pages.IMMUTABLE if status == 200 and site.immutable(key, data) else \
+            pages.NO_STORE
+        self._send(status, ctype, data, send_body, cache)
 
     def _internal(self, path: str, send_body: bool) -> None:
         live = self.server.live
         if path == pages.SCRIPT_URL:
-            self._send(200, pages.content_type(path), self.server.script, send_body)
+            self._send(200, pages.content_type(path), self.server.script, send_body,
+                       pages.IMMUTABLE if self.path == self.server.script_url
+                       else pages.NO_STORE)
         elif path == pages.STATUS_URL:
             snap = live.snapshot
             self._send(200, "application/json", pages.status(
@@ -169,11 +175,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send(self, status: int, ctype: str, data: bytes, send_body: bool) -> None:
+    def _send(self, status: int, ctype: str, data: bytes, send_body: bool,
+              cache: str = pages.NO_STORE) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", cache)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if send_body:

@@ -127,12 +127,15 @@ def static_files(chain: tuple[ThemeDir, ...]) -> tuple[StaticFile, ...]:
             for path in sorted(static.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     found[path.relative_to(static).as_posix()] = path
-    files = []
-    for name, path in sorted(found.items()):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-        stem, ext = posixpath.splitext(name)
-        files.append(StaticFile(name, path, f"{stem}.{digest}{ext}"))
-    return tuple(files)
+    return tuple(StaticFile(name, path, fingerprinted(name, path.read_bytes()))
+                 for name, path in sorted(found.items()))
+
+
+def fingerprinted(name: str, data: bytes) -> str:
+    """`name` with a digest of `data` before its extension (style.css → style.3f9a1c2e.css):
+    new bytes get a new name, so a browser may keep a file under its name for good."""
+    stem, ext = posixpath.splitext(name)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{ext}"
 
 
 def theme_digest(chain: tuple[ThemeDir, ...]) -> str:
