@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -26,8 +27,9 @@ from generator.dev import Rebuilder, pages, server
 from generator.dev.server import DevServer
 from generator.dev.state import LiveSite
 from generator.dev.watch import Debouncer, Watcher, relevant
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, Diagnostics
 from generator.preview import Preview
+from generator.render import Pages
 
 STORY = "content/stories/2024/a.md"
 STORY_URL = "/berita/2024/posyandu-baru/"
@@ -307,8 +309,47 @@ def test_the_packaged_reload_script_is_served_by_kabar_serve() -> None:
     from generator import dev
 
     script = dev._script().decode()
-    assert 'new EventSource("/__kabar/events")' in script
+    assert ('new EventSource("/__kabar/events?page=" + encodeURIComponent(location.pathname))'
+            in script)
     assert 'fetch("/__kabar/status"' in script
+
+
+def test_the_page_an_open_tab_shows_is_made_right_after_a_rebuild(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event stream names its tab's page; a rebuild makes that page before the tab's
+    reload asks for it (and only that one), so the reload waits for no rendering."""
+    rendered: list[str] = []
+    real = Pages.render
+
+    def render(self: Pages, path: str, problems: Diagnostics) -> bytes | None:
+        rendered.append(path)
+        return real(self, path, problems)
+
+    monkeypatch.setattr(Pages, "render", render)
+    key = STORY_URL.lstrip("/") + "index.html"
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=5)
+    conn.request("GET", "/__kabar/events?page=" + STORY_URL.replace("/", "%2F"))
+    stream = conn.getresponse()
+    assert stream.readline() == b"retry: 500\n"
+    _wait_for(lambda: served.live.watched() == [key])
+    (served.root / STORY).write_text(story_text(body="Paragraf yang baru.\n"), encoding="utf-8")
+    served.rebuild()
+    assert rendered == [key]  # made by the rebuild, before anyone asked
+    assert b"Paragraf yang baru." in served.get(STORY_URL)[2]
+    assert rendered == [key]  # the request found it made
+    stream.close()
+    conn.close()  # the tab is gone: its stream ends at the next event written to it
+    for n in range(5):
+        if not served.live.watched():
+            break
+        (served.root / STORY).write_text(story_text(body=f"Versi {n}.\n"), encoding="utf-8")
+        served.rebuild()
+        time.sleep(0.1)
+    assert served.live.watched() == []
+    before = len(rendered)
+    (served.root / STORY).write_text(story_text(body="Paragraf lain.\n"), encoding="utf-8")
+    served.rebuild()
+    assert len(rendered) == before  # nothing is made for a tab that is gone
 
 
 def test_drafts_and_review_are_shown_with_badge_and_noindex(served: Served) -> None:
@@ -575,6 +616,27 @@ def test_debouncer_coalesces_a_burst_and_catches_saves_during_a_build() -> None:
         debouncer.stop()
 
 
+def test_debouncer_waits_less_after_an_event_that_ends_a_save() -> None:
+    """A file closed after writing (or moved into place) is complete: the rebuild starts
+    after `settled`, not `delay`. Any other event after it brings the full wait back."""
+    calls: list[float] = []
+    debouncer = Debouncer(lambda: calls.append(time.monotonic()), delay=1.0, settled=0.02)
+    debouncer.start()
+    try:
+        poked = time.monotonic()
+        debouncer.poke()
+        debouncer.poke(saved=True)
+        _wait_for(lambda: len(calls) == 1)
+        assert calls[0] - poked < 0.5
+        poked = time.monotonic()
+        debouncer.poke(saved=True)
+        debouncer.poke()  # the save goes on: a folder touched, another file written
+        _wait_for(lambda: len(calls) == 2)
+        assert calls[1] - poked >= 1.0
+    finally:
+        debouncer.stop()
+
+
 def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -585,11 +647,14 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 def test_watcher_sees_content_themes_and_site_yaml_only(make_site: SiteMaker) -> None:
     root = make_site({STORY: story_text(), "themes/.keep": ""})
     seen: list[str] = []
+    saves: list[str] = []  # paths of the events that end a save
     lock = threading.Lock()
 
-    def changed(rel: str) -> None:
+    def changed(rel: str, saved: bool) -> None:
         with lock:
             seen.append(rel)
+            if saved:
+                saves.append(rel)
 
     watcher = Watcher(root, changed)
     watcher.start()
@@ -601,7 +666,16 @@ def test_watcher_sees_content_themes_and_site_yaml_only(make_site: SiteMaker) ->
         time.sleep(0.3)
         assert seen == []
         (root / STORY).write_text(story_text("Baru"), encoding="utf-8")
-        _wait_for(lambda: "content/stories/2024/a.md" in seen)
+        _wait_for(lambda: "content/stories/2024/a.md" in saves)  # written and closed
+        (root / "content/stories/2024/b.tmp").write_text(story_text("B"), encoding="utf-8")
+        (root / "content/stories/2024/b.tmp").rename(root / "content/stories/2024/b.md")
+        _wait_for(lambda: "content/stories/2024/b.md" in saves)  # moved into place
+        seen.clear()
+        saves.clear()
+        os.utime(root / STORY)  # touched, not saved: the full wait
+        _wait_for(lambda: STORY in seen)
+        time.sleep(0.1)
+        assert saves == []
         (root / "site.yaml").write_text((root / "site.yaml").read_text() + "\n")
         _wait_for(lambda: "site.yaml" in seen)
         (root / "themes" / "t").mkdir()

@@ -22,7 +22,7 @@ from generator.dev.server import DevServer, is_loopback
 from generator.dev.state import LiveSite
 from generator.dev.watch import Debouncer, Watcher
 from generator.diagnostics import BuildFailed, Diagnostic, format_report, relpath
-from generator.preview import Previewer
+from generator.preview import Preview, Previewer
 
 __all__ = ["Rebuilder", "serve"]
 
@@ -30,6 +30,9 @@ __all__ = ["Rebuilder", "serve"]
 #: (temp file, rename, touch) takes a few milliseconds; a save during a rebuild gets
 #: one more rebuild after it (Debouncer), so a short wait only ever costs a rebuild.
 DEBOUNCE = 0.05
+#: The same after an event that ends a save (the file closed after writing, or moved
+#: into place): what follows in the same save comes within a millisecond or two.
+SETTLED = 0.01
 
 Log = Callable[[str], None]
 
@@ -95,6 +98,8 @@ class Rebuilder:
                 "laporkan"),)
         else:
             changed = self.live.succeeded(result)
+            if changed:
+                self._prepare(result)
             # The preview and the memo (every story's parsed front matter and body)
             # live until the next save: moved out of the cycle collector's sight, no
             # collection walks them again (seconds on 10,000 stories). Refcounting
@@ -108,6 +113,18 @@ class Rebuilder:
             self.log(f"dibangun: {result.summary()}{note}")
             return
         self.live.failed(problems)
+
+    def _prepare(self, result: Preview) -> None:
+        """Make the pages open tabs show while the news of this build is on its way to
+        them: their reload then finds the page made. A page that fails is left for its
+        request to report, as any other."""
+        for key in self.live.watched():
+            if result.pages.find(key) is None:  # a tab on a file, or on a 404
+                continue
+            try:
+                result.page(key)
+            except Exception:  # a template error, or a bug: said when the tab asks for it
+                continue
 
     def _vanished(self, exc: OSError) -> Diagnostic:
         name = relpath(Path(exc.filename), self.root) if exc.filename else "content/"
@@ -136,9 +153,9 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, log: Log = _
         log(f"{host}:{port}: error: tidak bisa membuka alamat ini: {exc.strerror or exc}")
         log("  hint: port mungkin sedang dipakai program lain; coba --port 8001")
         return 2
-    watcher = Watcher(root, lambda _path: debouncer.poke())
+    watcher = Watcher(root, lambda _path, saved: debouncer.poke(saved))
     rebuild = Rebuilder(root, live, log, before=watcher.refresh)
-    debouncer = Debouncer(rebuild, delay=DEBOUNCE)
+    debouncer = Debouncer(rebuild, delay=DEBOUNCE, settled=SETTLED)
     previous = _on_sigterm()
     try:
         rebuild()

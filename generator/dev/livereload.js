@@ -28,7 +28,9 @@
     else clear();
   }
 
-  const source = new EventSource("/__kabar/events");
+  // The page this tab shows: serve renders it as soon as a rebuild is done, while the
+  // event is on its way, so the reload finds it made.
+  const source = new EventSource("/__kabar/events?page=" + encodeURIComponent(location.pathname));
   source.onmessage = (event) => onState(JSON.parse(event.data));
 
   document.addEventListener("click", (event) => {

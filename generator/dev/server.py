@@ -11,6 +11,7 @@ import ipaddress
 import socket
 import socketserver
 import sys
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -138,7 +139,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, _TEXT, b"tidak ada\n", send_body)
 
     def _events(self, send_body: bool) -> None:
-        """Server-sent events: the current state at once, then every change."""
+        """Server-sent events: the current state at once, then every change. The stream's
+        `?page=` names the page its tab shows (made first after each rebuild)."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
@@ -146,18 +148,20 @@ class Handler(BaseHTTPRequestHandler):
         if not send_body:
             return
         live = self.server.live
-        snap = live.snapshot
-        self.wfile.write(b"retry: 500\n\n" + pages.event(snap.build, snap.ok))
-        version = snap.version
-        while True:
-            new = live.wait(version, HEARTBEAT)
-            if live.closed:
-                return
-            if new is None:
-                self.wfile.write(b": ping\n\n")
-            else:
-                self.wfile.write(pages.event(new.build, new.ok))
-                version = new.version
+        page = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("page")
+        with live.watching(pages.output_key(page[0]) if page else None):
+            snap = live.snapshot
+            self.wfile.write(b"retry: 500\n\n" + pages.event(snap.build, snap.ok))
+            version = snap.version
+            while True:
+                new = live.wait(version, HEARTBEAT)
+                if live.closed:
+                    return
+                if new is None:
+                    self.wfile.write(b": ping\n\n")
+                else:
+                    self.wfile.write(pages.event(new.build, new.ok))
+                    version = new.version
 
     def _host_allowed(self) -> bool:
         """On a loopback address, only loopback names: a web page cannot rebind its own

@@ -7,8 +7,11 @@ is a `generator.preview.Preview`: its files are made when a request asks for the
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from generator.diagnostics import Diagnostic
@@ -44,6 +47,8 @@ class LiveSite:
         self._cond = threading.Condition()
         self._closed = False
         self._snapshot = Snapshot(None, self._name(), (), 0)
+        #: Build keys of the pages open tabs show (one count per event stream).
+        self._watched: collections.Counter[str] = collections.Counter()
 
     def _name(self) -> str:
         return f"{self._token}-{self._count}"
@@ -89,6 +94,26 @@ class LiveSite:
             if self._closed or self._snapshot.version == version:
                 return None
             return self._snapshot
+
+    @contextlib.contextmanager
+    def watching(self, key: str | None) -> Iterator[None]:
+        """While the block runs, a tab shows the page at build key `key` (None: unknown)."""
+        if key is not None:
+            with self._cond:
+                self._watched[key] += 1
+        try:
+            yield
+        finally:
+            if key is not None:
+                with self._cond:
+                    self._watched[key] -= 1
+                    if not self._watched[key]:
+                        del self._watched[key]
+
+    def watched(self) -> list[str]:
+        """Build keys of the pages open tabs show, sorted."""
+        with self._cond:
+            return sorted(self._watched)
 
     def close(self) -> None:
         """Wake every waiter so that event streams end and the server can stop."""

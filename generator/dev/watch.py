@@ -1,6 +1,7 @@
 """Notice saves under content/, themes/ and site.yaml, and coalesce a burst into one call.
 
-The only module that imports watchdog. The watcher only says "something changed"; the
+The only module that imports watchdog. The watcher only says "something changed", and
+whether the event ends a save (a file written and closed, or moved into place); the
 Debouncer waits until the burst of saves is quiet (an editor writes a temp file, renames
 it, touches the folder: several events for one save) and then calls the rebuild once.
 """
@@ -57,17 +58,20 @@ def relevant(rel: str) -> bool:
 
 
 class Debouncer:
-    """Calls `action` in its own thread once pokes have stopped for `delay` seconds.
+    """Calls `action` in its own thread once pokes have stopped for `delay` seconds, or
+    for `settled` seconds when the last poke ended a save (`poke(saved=True)`).
 
     A poke during the action schedules one more call after it, so the last save always
     wins. `max_wait` bounds the wait when something writes without pause.
     """
 
     def __init__(self, action: Callable[[], None], *, delay: float = 0.2,
-                 max_wait: float = 2.0) -> None:
+                 settled: float | None = None, max_wait: float = 2.0) -> None:
         self._action, self._delay, self._max_wait = action, delay, max_wait
+        self._settled = delay if settled is None else min(settled, delay)
         self._cond = threading.Condition()
         self._pending = False
+        self._wait = delay  # the quiet the last poke asks for
         self._first = self._last = 0.0
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="kabar-rebuild", daemon=True)
@@ -75,12 +79,14 @@ class Debouncer:
     def start(self) -> None:
         self._thread.start()
 
-    def poke(self) -> None:
+    def poke(self, saved: bool = False) -> None:
+        """Something changed; `saved`: the event ends a save (the file is complete)."""
         with self._cond:
             now = time.monotonic()
             if not self._pending:
                 self._first = now
             self._pending, self._last = True, now
+            self._wait = self._settled if saved else self._delay
             self._cond.notify_all()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -102,15 +108,20 @@ class Debouncer:
             while not self._closed:
                 now = time.monotonic()
                 quiet = now - self._last
-                if quiet >= self._delay or now - self._first >= self._max_wait:
+                if quiet >= self._wait or now - self._first >= self._max_wait:
                     break
-                self._cond.wait(min(self._delay - quiet, self._max_wait - (now - self._first)))
+                self._cond.wait(min(self._wait - quiet, self._max_wait - (now - self._first)))
             self._pending = False
             return not self._closed
 
 
+#: Events after which a file is complete: written and closed, or moved into place (an
+#: editor's "write a temporary file, rename it over the old one").
+_SAVED = (FileClosedEvent, FileMovedEvent)
+
+
 class _Handler(FileSystemEventHandler):
-    def __init__(self, root: Path, on_change: Callable[[str], None]) -> None:
+    def __init__(self, root: Path, on_change: Callable[[str, bool], None]) -> None:
         self.root, self.on_change = root, on_change
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -120,19 +131,20 @@ class _Handler(FileSystemEventHandler):
                 continue
             rel = os.path.relpath(path, self.root)
             if relevant(rel):
-                self.on_change(rel.replace(os.sep, "/"))
+                self.on_change(rel.replace(os.sep, "/"), isinstance(event, _SAVED))
                 return
 
 
 class Watcher:
-    """Watches the portal's sources; calls `on_change(portal-relative path)` from its thread.
+    """Watches the portal's sources; calls `on_change(portal-relative path, saved)` from its
+    thread (`saved`: the event ends a save).
 
     content/ and themes/ are watched recursively, the root only for site.yaml and for the
     two folders appearing. `refresh()` (called before each rebuild) follows a folder that
     was created, deleted or replaced (a `git checkout`) since the last look.
     """
 
-    def __init__(self, root: Path, on_change: Callable[[str], None]) -> None:
+    def __init__(self, root: Path, on_change: Callable[[str, bool], None]) -> None:
         self.root = root.resolve()
         self._handler = _Handler(self.root, on_change)
         self._observer: BaseObserver = Observer()
