@@ -1,4 +1,5 @@
-"""Markdown rendering: extensions, a fresh converter per story, links, sanitising."""
+"""Markdown rendering: extensions, nothing carried from one story to the next, links,
+sanitising."""
 
 from __future__ import annotations
 
@@ -28,6 +29,25 @@ def test_a_fresh_converter_per_story_so_footnotes_do_not_leak() -> None:
     second, _ = render("B tanpa catatan.\n", _no_links)
     assert "Catatan pertama" in first.html
     assert "footnote" not in second.html and "Catatan pertama" not in second.html
+
+
+def test_nothing_of_one_story_reaches_the_next() -> None:
+    """The converter is reused (reset between documents): footnotes, reference links,
+    heading ids, the table of contents, raw HTML kept aside and the links' problems all
+    belong to one document. A story renders the same after any other story."""
+    later = ("Pakai [sumber] dan [ini][sumber], catatan[^1] dan [tautan](hilang.md).\n\n"
+             "## Ringkasan\n\n<div>kotak</div>\n")
+    alone = render(later, _no_links)
+    render("Teks[^1].\n\n[^1]: Catatan lain.\n\n[sumber]: https://contoh.id/\n\n"
+           "## Ringkasan\n\n## Ringkasan\n\n<div>kotak lain</div>\n\n"
+           "[x](hilang-juga.md)\n", _no_links)
+    after = render(later, _no_links)
+    assert after == alone
+    body, problems = after
+    assert "contoh.id" not in body.html and "Catatan lain" not in body.html
+    assert '<h2 id="ringkasan">' in body.html and "ringkasan_1" not in body.html
+    assert [e.id for e in body.toc] == ["ringkasan"]
+    assert [p.message for p in problems] == ["berkas 'hilang.md' tidak ditemukan"]
 
 
 def test_h1_in_the_body_becomes_h2_so_the_title_stays_the_only_h1() -> None:

@@ -1,4 +1,4 @@
-"""Markdown text → RenderedBody: Python-Markdown with a fresh converter per document.
+"""Markdown text → RenderedBody: Python-Markdown, one converter per thread, reset per document.
 
 The one module that imports Python-Markdown. Links and images are handed to a `resolve`
 callback (a `.md` link becomes the story's URL, a file becomes a published asset), and
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,16 +70,9 @@ def is_local(target: str) -> bool:
 
 
 def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, ...]]:
-    """Render one document. A new Markdown instance each time: footnotes leak otherwise."""
+    """Render one document."""
     collector = _Collector(text, resolve)
-    md = markdown.Markdown(
-        extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
-                    _LinkExtension(collector)],
-        extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
-                                   "toc_depth": "2-4"},
-                           "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
-        output_format="html",
-    )
+    md = _converter(collector)
     # Entities (&#x202E;) become characters in the sanitiser's output: strip them there too.
     html = invisible.remove(sanitise(md.convert(text)))
     toc = tuple(_flatten_toc(getattr(md, "toc_tokens", [])))
@@ -89,6 +83,35 @@ def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, .
                         first_paragraph=" ".join("".join(reader.first).split()),
                         assets=tuple(sorted(set(collector.assets), key=lambda a: a.url)))
     return body, tuple(collector.problems)
+
+
+_local = threading.local()
+
+
+def _converter(collector: _Collector) -> markdown.Markdown:
+    """This thread's converter, reset for a new document that reports to `collector`.
+
+    Setting one up (extensions, processors, patterns) cost about a tenth of rendering a
+    story, so one is kept per thread. `reset()` is Python-Markdown's way of starting a new
+    document on the same instance: it clears the stash, the references, the footnotes and
+    the table of contents (every extension used here that keeps state registers for it).
+    """
+    md: markdown.Markdown | None = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
+                        _LinkExtension()],
+            extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
+                                       "toc_depth": "2-4"},
+                               "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
+            output_format="html",
+        )
+        _local.md = md
+    md.reset()
+    links = md.treeprocessors["kabar-links"]
+    assert isinstance(links, _LinkTreeprocessor)
+    links.collector = collector
+    return md
 
 
 def _flatten_toc(tokens: list[dict[str, object]]) -> list[TocEntry]:
@@ -190,20 +213,14 @@ class _TextReader(HTMLParser):
 
 
 class _LinkTreeprocessor(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, collector: _Collector) -> None:
-        super().__init__(md)
-        self.collector = collector
+    collector: _Collector  # the document being converted (set by `_converter`)
 
     def run(self, root: ET.Element) -> None:
         self.collector.visit(root)
 
 
 class _LinkExtension(Extension):
-    def __init__(self, collector: _Collector) -> None:
-        super().__init__()
-        self.collector = collector
-
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Priority 6: after the inline patterns (20) built the <a>/<img> elements, before
         # the toc processor (5) reads the headings.
-        md.treeprocessors.register(_LinkTreeprocessor(md, self.collector), "kabar-links", 6)
+        md.treeprocessors.register(_LinkTreeprocessor(md), "kabar-links", 6)
