@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from generator import writer
 from generator.model import Kept, Output
 from generator.writer import MARKER, OutputError, _safe_join, check_target, staging, write
 
@@ -382,3 +384,32 @@ def test_a_file_changed_or_replaced_in_the_output_is_not_held(out: Path) -> None
         stage.commit()
     with staging(out) as stage:  # the next commit wrote a good one
         assert stage.holds("index.html", "kunci-1")
+
+
+def test_a_kept_page_is_looked_at_once(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`holds` then `add(Kept)` for the same page: the live file's stat from `holds` is
+    used (one `lstat` of it, not two: 20,000 fewer on 10k stories). A Kept page `holds`
+    was not just asked about (page workers ask in their own process) is looked at anew."""
+    with staging(out) as stage:
+        stage.add(Output("a.html", b"A", "kunci-a"))
+        stage.add(Output("b.html", b"B", "kunci-b"))
+        stage.commit()
+    looked: list[str] = []
+    real = writer._lstat
+
+    def lstat(path: str) -> os.stat_result | None:
+        if path.startswith(str(out) + "/"):
+            looked.append(path.removeprefix(str(out) + "/"))
+        return real(path)
+
+    monkeypatch.setattr(writer, "_lstat", lstat)
+    with staging(out) as stage:
+        assert stage.holds("a.html", "kunci-a")
+        stage.add(Kept("a.html", "kunci-a"))
+        assert looked == ["a.html"]
+        assert stage.holds("a.html", "kunci-a")
+        stage.add(Kept("b.html", "kunci-b"))  # not the page just asked about
+        assert looked == ["a.html", "a.html", "b.html"]
+        stage.add(Kept("a.html", "kunci-a"))  # a second time: a clash, not placed again
+        assert stage.clashes == ["a.html"]
+    assert tree(out) == {"a.html": b"A", "b.html": b"B", MARKER: (out / MARKER).read_bytes()}
