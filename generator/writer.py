@@ -252,12 +252,12 @@ class Staging:
         not written (the build reports the collision; `commit` refuses to swap in a site
         with one)."""
         path = _normalised(output.path)
+        found, self._found = self._found, None  # good for the add right after `holds` only
         if path in self.paths:
             self.clashes.append(output.path)
             return
         previous = f"{self._live}/{path}"
         if isinstance(output, Kept):
-            found, self._found = self._found, None
             live = found[2] if found is not None and found[:2] == (path, output.token) \
                 else self._live_file(path, output.token)
             if live is None:  # `holds` said yes a moment ago, under this build's lock

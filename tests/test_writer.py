@@ -389,10 +389,11 @@ def test_a_file_changed_or_replaced_in_the_output_is_not_held(out: Path) -> None
 def test_a_kept_page_is_looked_at_once(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`holds` then `add(Kept)` for the same page: the live file's stat from `holds` is
     used (one `lstat` of it, not two: 20,000 fewer on 10k stories). A Kept page `holds`
-    was not just asked about (page workers ask in their own process) is looked at anew."""
+    was not just asked about (page workers ask in their own process), or asked about
+    before another file was added, is looked at anew."""
     with staging(out) as stage:
-        stage.add(Output("a.html", b"A", "kunci-a"))
-        stage.add(Output("b.html", b"B", "kunci-b"))
+        for name in ("a", "b", "d"):
+            stage.add(Output(f"{name}.html", name.encode(), f"kunci-{name}"))
         stage.commit()
     looked: list[str] = []
     real = writer._lstat
@@ -410,6 +411,12 @@ def test_a_kept_page_is_looked_at_once(out: Path, monkeypatch: pytest.MonkeyPatc
         assert stage.holds("a.html", "kunci-a")
         stage.add(Kept("b.html", "kunci-b"))  # not the page just asked about
         assert looked == ["a.html", "a.html", "b.html"]
+        assert stage.holds("d.html", "kunci-d")
+        stage.add(Output("c.html", b"c"))  # something else in between
+        looked.clear()
+        stage.add(Kept("d.html", "kunci-d"))
+        assert looked == ["d.html"]
         stage.add(Kept("a.html", "kunci-a"))  # a second time: a clash, not placed again
         assert stage.clashes == ["a.html"]
-    assert tree(out) == {"a.html": b"A", "b.html": b"B", MARKER: (out / MARKER).read_bytes()}
+    assert tree(out) == {"a.html": b"a", "b.html": b"b", "d.html": b"d",
+                         MARKER: (out / MARKER).read_bytes()}
