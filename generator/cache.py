@@ -91,8 +91,8 @@ class FileCache:
 
     def get(self, key: str) -> bytes | None:
         try:
-            with open(self._path(key), "rb") as file:  # noqa: PTH123 (see _path)
-                entry = file.read()
+            with open(self._path(key), "rb", buffering=0) as file:  # noqa: PTH123 (_path)
+                entry = file.readall()  # one read, no buffer between
         except OSError:
             return None
         data = entry[HEADER:]
