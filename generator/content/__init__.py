@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from generator import invisible, urls
+from generator.cache import read_whole
 from generator.config import walk_regions
 from generator.config import yamlsource as yaml_source
 from generator.config.schema import SiteConfig
@@ -332,12 +333,12 @@ def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diag
                     "site.yaml")
         return None
     if files is None:
-        return _check(path, factcheck, _read(file), diags, check, stored)
+        return _check(path, factcheck, read_whole(file), diags, check, stored)
     key = (path, factcheck)
     entry = files.old.get(key)
     signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     if entry is None or not entry.trusted or entry.signature != signature:
-        data = _read(file)
+        data = read_whole(file)
         digest = hashlib.blake2b(data, digest_size=20).digest()
         if entry is None or entry.digest != digest:
             found = Diagnostics()
@@ -351,13 +352,6 @@ def _checked(root: Path, path: str, factcheck: bool, max_bytes: int, diags: Diag
     for problem in entry.problems:  # what checking it said, said again
         diags.add(problem)
     return entry.result
-
-
-def _read(file: str) -> bytes:
-    """A file's bytes in one unbuffered read: a Path and a buffer per file cost more than
-    the read itself (10,000 files a build: 0.2 s → 0.1 s)."""
-    with open(file, "rb", buffering=0) as handle:  # noqa: PTH123
-        return handle.readall()
 
 
 def _check(path: str, factcheck: bool, data: bytes, diags: Diagnostics,

@@ -48,7 +48,7 @@ _clock = time.time_ns  # (tests move it on)
 class _Listing:
     """What one folder held: its files and the subfolders to walk, by name, sorted."""
 
-    signature: tuple[int, int, int, int]  # device, inode, mtime, ctime of the folder
+    signature: tuple[int, int, int, int] | None  # device, inode, mtime, ctime; None: not kept
     files: tuple[str, ...]
     folders: tuple[str, ...]
 
@@ -107,11 +107,12 @@ def _walk(folder: str, rel: str, content: Path, root: Path, diags: Diagnostics,
         found = _list(folder, content, root, diags)
         if found is None:
             return  # as os.walk: a folder that cannot be listed is left out
-        listing, plain = found
-        if signature is not None and plain and \
-                _clock() - max(signature[2], signature[3]) > RACY_NS:
-            listing = _Listing(signature, listing.files, listing.folders)
-    if kept is not None and listing.signature == signature:
+        names, dirs, plain = found
+        # Kept only when nothing in it can change unseen, and well after its last change.
+        trusted = signature is not None and plain and \
+            _clock() - max(signature[2], signature[3]) > RACY_NS
+        listing = _Listing(signature if trusted else None, names, dirs)
+    if kept is not None and listing.signature is not None:
         kept[folder] = listing
     files += [f"{rel}/{name}" for name in listing.files]
     for name in listing.folders:
@@ -119,7 +120,7 @@ def _walk(folder: str, rel: str, content: Path, root: Path, diags: Diagnostics,
 
 
 def _list(folder: str, content: Path, root: Path, diags: Diagnostics,
-          ) -> tuple[_Listing, bool] | None:
+          ) -> tuple[tuple[str, ...], tuple[str, ...], bool] | None:
     """The folder's files and the subfolders to walk (never a link), and whether the
     listing may be kept (no symlink in the folder, nothing said about a name); None when
     the folder cannot be listed."""
@@ -150,7 +151,7 @@ def _list(folder: str, content: Path, root: Path, diags: Diagnostics,
                 dirs.append(name)
         elif entry.is_file():
             names.append(name)
-    return _Listing((0, 0, 0, 0), tuple(names), tuple(dirs)), plain
+    return tuple(names), tuple(dirs), plain
 
 
 def _inside(path: Path, content: Path, root: Path, diags: Diagnostics) -> bool:
