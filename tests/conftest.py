@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import textwrap
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import BuildOptions, BuildResult, build
+from generator.cache import INDEX, PackCache
 from generator.writer import write
 
 pytest_plugins = ["conftest_golden", "reliability"]
@@ -108,6 +111,35 @@ def build_site(root: Path, **options: object) -> BuildResult:
 
 def outputs(result: BuildResult) -> dict[str, bytes]:
     return {o.path: o.data for o in result.outputs}
+
+
+def pack_keys(folder: Path) -> set[str]:
+    """The keys a pack cache's index holds (.cache/markdown/, .cache/pages/)."""
+    return PackCache(folder).keys()
+
+
+def pack_entry(folder: Path, key: str) -> bytes | None:
+    """An entry of a pack cache as a build reads it (None: missing or damaged)."""
+    cache = PackCache(folder)
+    try:
+        return cache.get(key)
+    finally:
+        cache.close()
+
+
+def replace_pack_entry(folder: Path, key: str, data: bytes, *, whole: bool) -> None:
+    """Make the entry of `key` read as `data`: appended to its segment, the index pointing
+    at it. `whole`: the index holds the digest of `data` (an entry kabar did not write, but
+    undamaged); else the old digest (damaged)."""
+    index = json.loads((folder / INDEX).read_bytes())
+    segment, _offset, _length, digest = index["entries"][key]
+    with (folder / segment).open("ab") as file:
+        offset = file.tell()
+        file.write(data)
+    if whole:
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    index["entries"][key] = [segment, offset, len(data), digest]
+    (folder / INDEX).write_text(json.dumps(index), encoding="ascii")
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,9 @@ from conftest import (
     SiteMaker,
     build_site,
     outputs,
+    pack_entry,
+    pack_keys,
+    replace_pack_entry,
     story_text,
 )
 from PIL import Image
@@ -62,6 +65,10 @@ def _entries(root: Path, folder: str) -> list[Path]:
     return sorted((root / ".cache" / folder).glob("*"))
 
 
+def _bodies(root: Path) -> set[str]:
+    return pack_keys(root / ".cache" / "markdown")
+
+
 def _no_rendering(*_args: object) -> object:
     raise AssertionError("a body was rendered although the cache holds it")
 
@@ -70,7 +77,7 @@ def test_warm_build_renders_nothing_and_gives_the_same_bytes(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cold = _state(build_site(portal))
     assert "gambar tanpa teks alternatif" in cold[1]  # a warning, kept through the cache
-    assert len(_entries(portal, "markdown")) == 4  # three stories and a page
+    assert len(_bodies(portal)) == 4  # three stories and a page
     assert _entries(portal, "jinja")  # compiled templates
     with monkeypatch.context() as patch:
         patch.setattr(bodies, "render", _no_rendering)
@@ -82,34 +89,46 @@ def test_warm_build_renders_nothing_and_gives_the_same_bytes(
 
 def test_a_corrupt_entry_is_ignored_and_rewritten(portal: Path) -> None:
     expected = _state(build_site(portal))
-    first, second = _entries(portal, "markdown")[:2]
-    good = first.read_bytes()
-    first.write_bytes(good[: len(good) // 2])  # truncated: the checksum no longer matches
+    folder = portal / ".cache" / "markdown"
+    first, second = sorted(_bodies(portal))[:2]
+    good = {key: pack_entry(folder, key) for key in (first, second)}
+    assert all(good.values())
+    # Damaged: its checksum no longer matches.
+    replace_pack_entry(folder, first, b"\x00rusak", whole=False)
     # Garbled but with a matching checksum (not something kabar writes): still ignored.
-    garbage = b'{"html": 1}'
-    second.write_bytes(sealed(garbage))
+    replace_pack_entry(folder, second, b'{"html": 1}', whole=True)
+    assert pack_entry(folder, first) is None
+    assert pack_entry(folder, second) == b'{"html": 1}'
     for entry in _entries(portal, "jinja"):
         entry.write_bytes(sealed(b"\x00garbled"))
     assert _state(build_site(portal)) == expected
-    assert first.read_bytes() == good  # rendered again and stored whole
+    for key, data in good.items():
+        assert pack_entry(folder, key) == data  # rendered again and stored whole
 
 
 def test_a_build_leaves_one_entry_per_body_and_serve_prunes_nothing(portal: Path) -> None:
     """The entries no body of a build used go (the edited body's old one, an entry of the
     JSON format before); `kabar serve` keeps bodies in its memo and removes nothing."""
     expected = _state(build_site(portal))
-    before = {p.name for p in _entries(portal, "markdown")}
-    old_format = portal / ".cache" / "markdown" / f"{'0' * 64}.json"
-    old_format.write_bytes(sealed(b'{"html": "<p>lama</p>"}'))
+    before = _bodies(portal)
+    folder = portal / ".cache" / "markdown"
+    old_format = [folder / f"{'0' * 64}.json", folder / f"{'1' * 64}.body"]
+    for path in old_format:  # one file per entry, as kabar stored them before
+        path.write_bytes(sealed(b'{"html": "<p>lama</p>"}'))
     story = portal / "content/stories/2023/sekolah.md"
     story.write_text(story.read_text().replace("Baik.", "Baik sekali."))
-    after = {p.name for p in _entries(portal, "markdown")} if build_site(portal) else set()
+    after = _bodies(portal) if build_site(portal) else set()
     assert len(after) == len(before) == 4
     assert len(before - after) == len(after - before) == 1  # the edited body's entry
-    assert not old_format.exists()
+    assert not any(path.exists() for path in old_format)
     story.write_text(story.read_text().replace("Baik sekali.", "Baik."))
-    load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics(), memo=Memo())
-    assert {p.name for p in _entries(portal, "markdown")} == after | before
+    memo = Memo()
+    load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics(), memo=memo)
+    assert _bodies(portal) == after | before  # serve's first load adds, removes nothing
+    story.write_text(story.read_text().replace("Baik.", "Baik benar."))
+    load_site(portal, BuildOptions(build_time=BUILD_TIME), Diagnostics(), memo=memo)
+    assert _bodies(portal) == after | before  # later loads: the memo, not the cache
+    story.write_text(story.read_text().replace("Baik benar.", "Baik."))
     assert _state(build_site(portal)) == expected
 
 
@@ -181,7 +200,9 @@ def test_parallel_and_serial_builds_are_identical(
     parallel = _state(build_site(portal, jobs=2))  # worker processes, even for a small site
     assert pools == ["fork", "fork"]  # one pool for the Markdown bodies, one for the pages
     assert parallel == serial
-    assert len(_entries(portal, "markdown")) == 4  # what the workers rendered was kept
+    assert len(_bodies(portal)) == 4  # what the workers rendered was kept
+    pages = [path for path in parallel[0] if path.endswith(".html")]
+    assert len(pack_keys(portal / ".cache" / "pages")) == len(pages)  # stored by the parent
 
 
 def test_with_other_threads_running_bodies_use_a_forkserver_and_pages_stay_serial(
@@ -212,11 +233,12 @@ def test_with_other_threads_running_bodies_use_a_forkserver_and_pages_stay_seria
 
 def test_a_prune_removes_only_entries_of_its_own_cache_that_were_not_kept(
         tmp_path: Path) -> None:
-    cache = FileCache(tmp_path, ".body")
+    cache = FileCache(tmp_path, ".jpg")
     for key in ("a" * 64, "b" * 64):
-        cache.put(key, b"<p>isi</p>")
-    for name in (f"{'a' * 64}.body.sha256", f"{'c' * 64}.json", "catatan.txt"):
-        (tmp_path / name).write_bytes(b"x")  # a checksum file and an entry of before; other
-    assert cache.prune({"a" * 64}, retired=(".json",)) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{'a' * 64}.body", "catatan.txt"]
-    assert cache.get("a" * 64) == b"<p>isi</p>"
+        cache.put(key, b"isi")
+    for name in (f"{'a' * 64}.jpg.sha256", f"{'c' * 64}.webp", "catatan.txt"):
+        (tmp_path / name).write_bytes(b"x")  # a checksum file of before; others' files
+    assert cache.prune({"a" * 64}) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
+        f"{'a' * 64}.jpg", f"{'c' * 64}.webp", "catatan.txt"])
+    assert cache.get("a" * 64) == b"isi"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import urls
-from generator.cache import FileCache, cache_key
+from generator.cache import PackCache, cache_key
 from generator.content import images
 from generator.content.discover import PAGES
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
@@ -123,10 +123,22 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
 
     `memo` (kabar serve) holds the previous call's results in memory: a body whose text and
     URL are the same and whose links still resolve as they did is reused without touching
-    the cache; it is refilled with this call's results only. Without it, the entries no
-    job used are removed from the cache afterwards, so it holds one entry per body.
+    the cache; it is refilled with this call's results only. Its first call (an empty memo)
+    reads the cache and adds to it, removing nothing; later calls leave the cache alone.
+    Without a memo, the entries no job used are removed from the cache afterwards, so it
+    holds one entry per body.
     """
-    cache = FileCache(cache_dir / "markdown", SUFFIX) if cache_dir is not None else None
+    cache = PackCache(cache_dir / FOLDER) if cache_dir is not None and not memo else None
+    try:
+        return _render_all(jobs, links, cache, workers, memo, spill)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _render_all(jobs: Sequence[Job], links: Links, cache: PackCache | None,
+                workers: int | None, memo: dict[tuple[str, str], Remembered] | None,
+                spill: Spill | None) -> list[Rendered]:
     keys: dict[int, str] = {}
     asked: dict[int, list[Any]] = {}
     results: list[Rendered | None] = [None] * len(jobs)
@@ -143,6 +155,8 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
         found = _from_cache(entry, resolve, spill) if entry else None
         if found is None:
             missing.append(n)
+            if entry is not None and cache is not None:
+                cache.forget(keys[n])  # unreadable here: stored anew once rendered
         else:
             asked[n], results[n] = found
     fresh = _render_many([jobs[n] for n in missing], links, workers)
@@ -152,10 +166,11 @@ def render_all(jobs: Sequence[Job], links: Links, cache_dir: Path | None,
         if cache is not None:
             cache.put(keys[n], data)
     done = [r for r in results if r is not None]
-    if cache is not None and memo is None:
+    if cache is not None:
         # What this content did not use goes: bodies since edited, and entries of older
-        # code (`kabar serve` keeps its memo's bodies without keys and prunes nothing).
-        cache.prune(set(keys.values()), retired=RETIRED)
+        # code or of an older format (`kabar serve` keeps its memo's bodies without keys
+        # and removes nothing).
+        cache.finish(keys.values() if memo is None else None)
     if memo is not None:
         memo.clear()
         memo.update(((job.path, job.url), (job.text, asked[n], done[n]))
@@ -278,10 +293,9 @@ def _decode(data: dict[str, Any], html: bytes, spill: Spill | None) -> Rendered:
     return Rendered(body=body, problems=problems)
 
 
-#: Not JSON (see the module's docstring). Entries of the JSON format before are never
-#: read, and removed by the next prune.
-SUFFIX = ".body"
-RETIRED = (".json",)
+#: `.cache/markdown/`: a PackCache (entries not JSON, see the module's docstring). Files of
+#: the formats before (one file per entry) are removed by the next build that writes.
+FOLDER = "markdown"
 
 _FINGERPRINT: list[str] = []
 

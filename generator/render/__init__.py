@@ -149,10 +149,8 @@ class Pages:
         html = templates.render(self.env, spec.template, context, self.root, problems)
         if html is None:
             return None, "", False
-        data = html.encode("utf-8")
-        if key is not None and self.cache is not None:
-            self.cache.put(key, data)
-        return data, key or "", False
+        # Stored by render_pages, in the build's own process (a page worker has only a copy).
+        return html.encode("utf-8"), key or "", False
 
     def context_of(self, spec: PageSpec) -> dict[str, Any]:
         """What the page's template sees, the page still without its head. `site` (its
@@ -215,22 +213,29 @@ def render_pages(site: Site, root: Path, diags: Diagnostics,
 
     failures = 0
     used: set[str] = set()
-    results = workers.render_all(render, len(plan), jobs)
-    for done, ((path, data, key, kept), problems) in enumerate(results, start=1):
-        if progress is not None:
-            progress("halaman", done, len(plan))
-        for problem in problems:
-            diags.add(problem)
-        if kept:
-            used.add(key)
-            yield Kept(path, key)
-            continue
-        if data is None:
-            failures += 1
-            if failures >= MAX_TEMPLATE_ERRORS:
-                break
-            continue
-        used.add(key)
-        yield Output(path, data, key)
-    if pages.cache is not None and not failures:
-        pages.cache.prune(used)  # what no page used: old versions of edited pages
+    cache = pages.cache
+    try:
+        results = workers.render_all(render, len(plan), jobs)
+        for done, ((path, data, key, kept), problems) in enumerate(results, start=1):
+            if progress is not None:
+                progress("halaman", done, len(plan))
+            for problem in problems:
+                diags.add(problem)
+            if kept:
+                used.add(key)
+                yield Kept(path, key)
+                continue
+            if data is None:
+                failures += 1
+                if failures >= MAX_TEMPLATE_ERRORS:
+                    break
+                continue
+            if key and cache is not None:
+                cache.put(key, data)  # a page read from the cache is there already
+                used.add(key)
+            yield Output(path, data, key)
+        if cache is not None:  # what no page used goes: old versions of edited pages
+            cache.finish(None if failures else used)
+    finally:
+        if cache is not None:
+            cache.close()

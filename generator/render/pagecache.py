@@ -18,8 +18,8 @@ the filters' code and settings, the libraries' versions). The key is a hash of b
 Story pages and pages of lists are keyed by their inputs instead (`input_key`, with
 render/inputkeys.py), before any view of them is built; the context key is for the rest.
 A context that cannot be pickled (a theme given a function, say) is simply not cached.
-Entries are checksummed (cache.FileCache); entries no page of a complete build used are
-removed after it. Standard library only.
+Entries are checksummed, in a few large files (cache.PackCache); entries no page of a
+complete build used are dropped after it. Standard library only.
 """
 
 from __future__ import annotations
@@ -38,12 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from generator import model
-from generator.cache import FileCache, code_digest, version, zone_rules
+from generator.cache import PackCache, code_digest, version, zone_rules
 from generator.render import seo, views
 from generator.render.views import SiteView, StoryView
 from generator.spill import SpilledHtml
 
-SUFFIX = ".html"
 LIBRARIES = ("jinja2", "markupsafe", "babel")
 
 #: Objects shared by many pages, each hashed once per build and pickled as its hash.
@@ -117,11 +116,11 @@ class _Pickler(pickle.Pickler):
 
 
 class PageCache:
-    """`key(template, context)` → an entry name, or None; `get`/`put` bytes; `prune`."""
+    """`key(template, context)` → an entry name, or None; `get`/`put` bytes; `finish`."""
 
     def __init__(self, folder: Path, theme: str, config: Any, timezone: str,
                  shared: Iterable[object] = ()) -> None:
-        self.files = FileCache(folder, SUFFIX)
+        self.files = PackCache(folder)
         #: id → (object, hash): the object is kept so that its id is not reused.
         self.shared: dict[int, tuple[object, str]] = {}
         self.dispatch = _dispatch(self)
@@ -151,9 +150,13 @@ class PageCache:
     def put(self, key: str, data: bytes) -> None:
         self.files.put(key, data)
 
-    def prune(self, used: set[str]) -> int:
-        """Remove the entries no page of this build used; returns how many."""
-        return self.files.prune(used)
+    def finish(self, used: set[str] | None) -> None:
+        """Keep only the entries a page of this build used (None: every entry, old and
+        new: a build that stopped early does not know what the rest would use)."""
+        self.files.finish(used)
+
+    def close(self) -> None:
+        self.files.close()
 
     def shared_digest(self, obj: object) -> str:
         known = self.shared.get(id(obj))
