@@ -9,7 +9,8 @@ For every size it generates the corpus (../shared/bench/gen_corpus.py, seed 1), 
 into two kabar portals (bench/corpus_to_portal.py: as it ships, and `--equal-work` with
 feeds per list and share cards off), and measures, as separate processes:
 
-- kabar cold: no `.cache/`, no `output/`;
+- kabar cold: no `.cache/`, no `output/` (removed, then 32 s of quiet for every cold
+  build, kabar's and the peers': see `_removed`);
 - kabar warm: the same build again, nothing changed;
 - kabar after one edit: one story's body changed, a new `kabar build` with its cache
   (what CI does on a push);
@@ -162,6 +163,26 @@ def edit_one_story(root: Path, run: int) -> Path:
     return story
 
 
+def _removed(*folders: Path) -> None:
+    """Remove `folders` (a cold build's previous tree and cache), then, if anything was
+    removed, wait until ext4 hands out their inodes again. Looking for a free inode, ext4
+    skips inodes deleted less than `vm.dirty_expire_centisecs` ago (30 s) whose block is
+    still in memory (fs/ext4/ialloc.c, recently_deleted): here, making 20,000 folders and
+    files took 12 s right after deleting 20,000 others, 2.3 s after a 40 s wait. A CI
+    runner's fresh clone has deleted nothing; kabar and the peers get the same wait."""
+    removed = False
+    for folder in folders:
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed = True
+    if removed:
+        try:
+            centiseconds = int(Path("/proc/sys/vm/dirty_expire_centisecs").read_text())
+        except (OSError, ValueError):
+            centiseconds = 3000
+        time.sleep(centiseconds / 100 + 2)
+
+
 def kabar(root: Path, work: Path, runs: int, label: str) -> dict[str, Measure]:
     out = work / f"out-{root.name}"
     build = [sys.executable, "-m", "generator", "build", "--root", str(root), "--output",
@@ -169,8 +190,7 @@ def kabar(root: Path, work: Path, runs: int, label: str) -> dict[str, Measure]:
     log = work / f"{root.name}.log"
     cold, warm, edited = [], [], []
     for run in range(1, runs + 1):
-        shutil.rmtree(root / ".cache", ignore_errors=True)
-        shutil.rmtree(out, ignore_errors=True)
+        _removed(root / ".cache", out)
         cold.append(measure(build, out, log))
         _say(f"{label} cold #{run}", cold[-1], log)
         warm.append(measure(build, out, log))
@@ -187,8 +207,7 @@ def peer(name: str, source: Path, work: Path, runs: int, n: int) -> Measure:
     script = SHARED / "peers" / name / "build.sh"
     results = []
     for run in range(1, runs + 1):
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(f"{out}.cache", ignore_errors=True)
+        _removed(out, Path(f"{out}.cache"))
         results.append(measure(["sh", str(script), str(source), str(out)], out, log))
         _say(f"{name} cold #{run}", results[-1], log)
     return median(results)

@@ -30,6 +30,7 @@ from generator.build import BuildOptions, BuildResult, load_site
 from generator.cache import FileCache, sealed
 from generator.content import Memo, bodies
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator.render import templates
 from generator.render import workers as render_workers
 
 
@@ -242,3 +243,47 @@ def test_a_prune_removes_only_entries_of_its_own_cache_that_were_not_kept(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
         f"{'a' * 64}.jpg", f"{'c' * 64}.webp", "catatan.txt"])
     assert cache.get("a" * 64) == b"isi"
+
+
+def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large site on two CPUs (here: made to count as one): one forked worker renders
+    some of the pages while the build renders the others and stores them all. Bytes,
+    diagnostics (a template error in either process) and the page cache are a serial
+    build's."""
+    files = {f"content/stories/2024/s{n}.md": story_text(f"Kabar {n}", date=f"2024-03-{n:02} 09:30")
+             for n in range(1, 13)}
+    root = make_site({**files, "site.yaml": MINIMAL_SITE_YAML + "theme: mine\n",
+                      "themes/mine/templates/partials/footer.html": "<footer>x</footer>\n"})
+    serial = _state(build_site(root, jobs=1))
+    shutil.rmtree(root / ".cache")
+    monkeypatch.setattr(render_workers, "BESIDE_MIN_PAGES", 2)
+    monkeypatch.setattr(render_workers, "CHUNK", 1)
+    monkeypatch.setattr(render_workers, "cpus", lambda: 2)
+    here: list[str] = []
+    real = templates.render
+
+    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
+        here.append(context["page"].url)  # only this process's calls are seen here
+        return real(env, name, context, *args)
+
+    monkeypatch.setattr(templates, "render", counted)
+    beside = _state(build_site(root))
+    assert beside == serial
+    pages = [path for path in beside[0] if path.endswith(".html")]
+    assert 0 < len(here) < len(pages) // 2  # the worker rendered most of them
+    assert len(pack_keys(root / ".cache" / "pages")) == len(pages)  # stored by the build
+
+    (root / "themes/mine/templates/story.html").write_text(  # fails on three stories in a row
+        '{% extends "base.html" %}{% block content %}{{ page.title }}\n'
+        '{% if page.title in ("Kabar 7", "Kabar 8", "Kabar 9") %}'
+        '{% include page.title ~ ".html" %}{% endif %}'
+        '{% endblock %}\n')
+    reports = []
+    for jobs in (1, None):
+        with pytest.raises(BuildFailed) as failed:
+            build_site(root, jobs=jobs)
+        reports.append(format_report(failed.value.diagnostics, cap=1000))
+    assert reports[0] == reports[1]
+    for n in (7, 8, 9):  # with CHUNK 1, at least one of them made in each process
+        assert f"template 'Kabar {n}.html' tidak ditemukan" in reports[1]

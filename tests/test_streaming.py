@@ -181,37 +181,50 @@ def test_pages_the_output_already_has_are_neither_read_nor_rendered(
     assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
 
 
+@pytest.mark.parametrize("mode", ["--jobs 2", "one worker beside the build"])
 def test_pages_rendered_in_forked_workers_are_kept_as_well(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With `--jobs 2` the workers ask the writer whether the output holds a page, and the
-    parent places it: a second build keeps every page as the very file it was; after an
-    edit the edited story's page is written again; the bytes are a plain build's."""
-    forked: list[int] = []
-    real = page_workers._forked
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """With `--jobs 2`, or a worker beside the build (a large site, no --jobs), workers ask
+    the writer whether the output holds a page, and the parent places it: a second build
+    keeps every page as the very file it was; after an edit the edited story's page is
+    written again; the bytes are a plain build's."""
+    forked: list[str] = []
+    real, real_beside = page_workers._forked, page_workers._beside
 
     def counted(render, count, workers):  # type: ignore[no-untyped-def]
-        forked.append(workers)
+        forked.append(f"{workers} workers")
         return real(render, count, workers)
 
+    def beside(render, count):  # type: ignore[no-untyped-def]
+        forked.append("beside")
+        return real_beside(render, count)
+
     monkeypatch.setattr(page_workers, "_forked", counted)
+    monkeypatch.setattr(page_workers, "_beside", beside)
+    jobs = 2 if mode == "--jobs 2" else None
+    if jobs is None:  # this small site counts as large, on two CPUs, in chunks of 2 pages
+        monkeypatch.setattr(page_workers, "BESIDE_MIN_PAGES", 2)
+        monkeypatch.setattr(page_workers, "CHUNK", 2)
+        monkeypatch.setattr(page_workers, "cpus", lambda: 2)
     root = tmp_path / "portal"
     shutil.copytree(GOLDEN, root, ignore=shutil.ignore_patterns(".cache"))
     out = tmp_path / "site" / "output"
-    streamed(root, out, jobs=2)
+    streamed(root, out, jobs=jobs)
     before = {p: p.stat().st_ino for p in out.rglob("*.html")}
     assert len(before) > 20
     shutil.rmtree(root / ".cache" / "pages")  # a page not kept would be rendered and put
-    streamed(root, out, jobs=2)
+    streamed(root, out, jobs=jobs)
     assert not pack_keys(root / ".cache" / "pages")
     assert {p: p.stat().st_ino for p in out.rglob("*.html")} == before
     story = root / "content" / "stories" / "2024" / "pojok-baca-sd-mekarsari.md"
     story.write_text(story.read_text(encoding="utf-8").replace("lima belas", "dua puluh"),
                      encoding="utf-8")
-    streamed(root, out, jobs=2)
+    streamed(root, out, jobs=jobs)
     page = out / "berita" / "2024" / "sd-mekarsari-buka-pojok-baca" / "index.html"
     assert page.stat().st_ino != before[page]
     assert b"dua puluh" in page.read_bytes()
     kept = sum(p.stat().st_ino == before.get(p) for p in out.rglob("*.html"))
     assert len(before) / 2 < kept < len(before)
     assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
-    assert forked == [2, 2, 2]  # the three streamed builds rendered in two workers
+    # every build rendered in workers; with --jobs, the three streamed ones
+    assert forked == (["2 workers"] * 3 if jobs else ["beside"] * 4)

@@ -6,23 +6,38 @@ plan, the Site and the compiled templates with the parent (copy-on-write) instea
 receiving a pickled copy, build each page's spec, and send back only its bytes and
 problems.
 
-Only with an explicit job count (`kabar build --jobs N`): every process that renders
-touches most of the Site (list pages show every story), and Python's reference counts
-then copy the pages it shares, so each worker costs about the Site's memory again
-(measured on 10,000 stories: 2 workers, +450 MB). A process running other threads (kabar
-serve) renders serially, since forking those could deadlock a child.
+With an explicit job count (`kabar build --jobs N`), N workers render and the parent only
+collects. Every process that renders touches most of the Site (list pages show every
+story), and Python's reference counts then copy the pages it shares, so each worker costs
+about the Site's memory again (measured on 10,000 stories: 2 workers, +450 MB).
+
+Without one, a large site on a machine with a second CPU gets one worker beside the
+parent (`_beside`): the parent renders some chunks itself, and between them writes every
+page (the build's consumer), while the worker renders the others. Chunks are handed to
+the worker at most WINDOW ahead, so its finished pages wait in memory only that far.
+A process running other threads (kabar serve) renders serially, since forking those
+could deadlock a child.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.diagnostics import Diagnostic, Diagnostics
-from generator.workers import start_method
+from generator.workers import cpus, start_method
 
 CHUNK = 64
+#: Fewer pages than this: no worker beside the parent (forking costs more than it saves).
+BESIDE_MIN_PAGES = 2000
+#: Of every PATTERN chunks, the worker beside the parent renders those marked 1: the
+#: parent also writes every page, so it renders fewer.
+PATTERN = (0, 1, 1)
+#: Chunks handed to the worker beside the parent before the parent has taken theirs.
+WINDOW = 4
 
 #: One page: its output path, its bytes (None when its template failed or it was kept), its
 #: page-cache entry ("" for none) and whether the output already holds it (kept); then its
@@ -36,13 +51,51 @@ _RENDER: Render | None = None  # set in the parent just before forking; read by 
 
 def render_all(render: Render, count: int, workers: int | None) -> Iterator[Result]:
     """render(i, diags) for i in range(count), in order, in workers when worthwhile."""
-    if not _parallel(count, workers):
-        return (_one(render, n) for n in range(count))
-    return _forked(render, count, min(workers or 1, count))
+    if _parallel(count, workers):
+        return _forked(render, count, min(workers or 1, count))
+    if _alongside(count, workers):
+        return _beside(render, count)
+    return (_one(render, n) for n in range(count))
 
 
 def _parallel(count: int, workers: int | None) -> bool:
     return workers is not None and workers > 1 and count > 1 and start_method() == "fork"
+
+
+def _alongside(count: int, workers: int | None) -> bool:
+    return workers is None and count >= BESIDE_MIN_PAGES and cpus() > 1 \
+        and start_method() == "fork"
+
+
+def _beside(render: Render, count: int) -> Iterator[Result]:
+    """One forked worker renders the chunks PATTERN gives it; the parent the rest."""
+    global _RENDER
+    _RENDER = render
+    chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    theirs = iter([n for n in range(len(chunks)) if PATTERN[n % len(PATTERN)]])
+    pending: deque[tuple[int, Future[list[Result]]]] = deque()
+    # Frozen, the parent's objects are not visited by the worker's cycle collector, which
+    # would otherwise write to (and so copy) every page of them.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            def hand_on() -> None:
+                number = next(theirs, None)
+                if number is not None:
+                    pending.append((number, pool.submit(_chunk, chunks[number])))
+
+            for _ in range(WINDOW):
+                hand_on()
+            for number, chunk in enumerate(chunks):
+                if pending and pending[0][0] == number:
+                    results = pending.popleft()[1].result()
+                    hand_on()
+                    yield from results
+                else:
+                    yield from (_one(render, n) for n in chunk)
+    finally:
+        _RENDER = None
+        gc.unfreeze()
 
 
 def _forked(render: Render, count: int, workers: int) -> Iterator[Result]:
