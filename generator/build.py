@@ -54,8 +54,9 @@ class BuildOptions:
     strict: bool = False
     build_time: datetime | None = None  # injected; else SOURCE_DATE_EPOCH; else now
     progress: Callable[[str, int, int], None] | None = None  # (stage, done, total)
-    # Worker processes. None: Markdown in one per CPU (big builds), pages here; N > 1: both
-    # in N (faster on N cores, but each page worker needs about the Site's memory again).
+    # Worker processes. None: Markdown in one per CPU (big builds), pages here and, on a big
+    # site, in one worker beside; N > 1: both in N (faster on N cores, but each page worker
+    # needs about the Site's memory again); 1: none.
     jobs: int | None = None
 
 

@@ -76,8 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="jumlah proses untuk Markdown dan halaman (bawaan: Markdown sebanyak "
                    "CPU bila banyak cerita, sitemap dan feed di proses kedua, halaman di "
-                   "proses utama; N>1 lebih cepat tetapi butuh lebih banyak memori; 1: tanpa "
-                   "proses tambahan)")
+                   "proses utama ditambah satu proses pendamping bila halamannya banyak; "
+                   "N>1 lebih cepat tetapi butuh lebih banyak memori; 1: tanpa proses "
+                   "tambahan)")
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("check", help="periksa semua konten tanpa menulis apa pun")
