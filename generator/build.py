@@ -13,7 +13,7 @@ import os
 import time
 import unicodedata
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -155,8 +155,9 @@ def build(root: Path, options: BuildOptions = BuildOptions(),
     # small next to their work, are made on another CPU meanwhile when that is worth it.
     listings = Background(partial(_listings, site, root), fork=_beside(site, options, sink))
     try:
-        made.add(render_pages(site, root, diags, options.progress, cache_dir=root / CACHE,
-                              jobs=options.jobs, held=made.sink.holds))
+        made.add(_collecting(render_pages(site, root, diags, options.progress,
+                                          cache_dir=root / CACHE, jobs=options.jobs,
+                                          held=made.sink.holds), listings))
         made.add(copy_assets(site, root))
         made.add(search_index(site, made.sink.files))  # pagefind/: public stories
         sitemaps, feeds = listings.result()
@@ -181,6 +182,21 @@ BESIDE_MIN_STORIES = 1000
 
 def _listings(site: Site, root: Path) -> tuple[list[Output], list[Output]]:
     return publish_sitemaps(site, history_lastmods(site)), publish_feeds(site, root)
+
+
+#: Pages between two looks at whether the sitemaps and feeds are ready.
+COLLECT_EVERY = 256
+
+
+def _collecting(pages: Iterable[Output | Kept],
+                listings: Background[tuple[list[Output], list[Output]]],
+                ) -> Iterator[Output | Kept]:
+    """The pages, passed on; every COLLECT_EVERY of them, the sitemaps and feeds are taken
+    if their child has sent them, so that it ends while the pages are still being made."""
+    for number, page in enumerate(pages):
+        if number % COLLECT_EVERY == 0:
+            listings.collect()
+        yield page
 
 
 def _beside(site: Site, options: BuildOptions, sink: OutputSink | None) -> bool:

@@ -70,6 +70,7 @@ class Background(Generic[T]):
         self.call = call
         self.child: Child | None = None
         self.receive: Any = None
+        self.taken: tuple[bool, Any] | None = None  # what `collect` received
         if fork:
             self.receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
             self.child = Child(_send, call, send)
@@ -79,16 +80,36 @@ class Background(Generic[T]):
     def forked(self) -> bool:
         return self.child is not None
 
-    def result(self) -> T:
-        if self.child is None:
-            return self.call()
+    def collect(self) -> None:
+        """Take the child's result now if it has sent it (kept for `result()`), so that the
+        child ends and its memory goes while the build goes on. A child still at work is
+        left for `result()`; one that has begun to send is read to the end. (A child
+        holds a private copy of what it touched; waiting for the last page to take its
+        result kept 150 MB of it alive through the page stage of a 10k build.)"""
+        if self.child is None or self.taken is not None:
+            return
         try:
-            done, value = self.receive.recv()
+            if not self.receive.poll():
+                return
+        except (OSError, EOFError):
+            return
+        self.taken = self._receive()
+
+    def result(self) -> T:
+        done, value = self.taken if self.taken is not None else self._receive()
+        return value if done else self.call()
+
+    def _receive(self) -> tuple[bool, Any]:
+        """(True, the child's result) or (False, None): no child, or it failed."""
+        if self.child is None:
+            return False, None
+        try:
+            taken: tuple[bool, Any] = self.receive.recv()
         except (EOFError, OSError):  # the child died before it sent anything
-            done, value = False, None
+            taken = False, None
         finally:
             self.close()
-        return value if done else self.call()
+        return taken
 
     def close(self) -> None:
         """Stop waiting: the child is ended if it still runs (a build that failed)."""

@@ -125,3 +125,51 @@ def test_one_job_or_a_small_site_makes_them_in_the_build_itself(
     assert not pipeline._beside(site, BuildOptions(), None)  # tests' in-memory builds
     monkeypatch.setattr(pipeline, "cpus", lambda: 1)
     assert not pipeline._beside(site, BuildOptions(), sink)
+
+
+def test_a_result_collected_early_ends_the_child_and_is_kept() -> None:
+    job = Background(_pid, fork=True)
+    assert job.child is not None
+    process = job.child.process
+    deadline = time.monotonic() + 20
+    while job.forked and time.monotonic() < deadline:
+        job.collect()
+        time.sleep(0.01)
+    assert not job.forked and not process.is_alive()  # ended before result() was asked
+    assert job.result() not in (os.getpid(), None)
+    busy = Background(lambda: time.sleep(60), fork=True)
+    started = time.monotonic()
+    busy.collect()  # nothing sent yet: returns at once and leaves the child at work
+    assert time.monotonic() - started < 5
+    assert busy.forked and busy.taken is None
+    busy.close()
+
+
+def test_the_sitemaps_and_feeds_are_taken_while_the_pages_are_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child that made them ends before the last page: its memory does not last
+    through the page stage."""
+    root, out = _portal(tmp_path)
+    events: list[str] = []
+    real_pages, real_collect = pipeline.render_pages, Background.collect
+
+    def slow_pages(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for page in real_pages(*args, **kwargs):
+            time.sleep(0.02)  # the child is done long before the pages are
+            yield page
+        events.append("pages done")
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        real_collect(self)
+        if self.taken is not None and "taken" not in events:
+            assert self.child is None  # the child has ended
+            events.append("taken")
+
+    monkeypatch.setattr(pipeline, "render_pages", slow_pages)
+    monkeypatch.setattr(Background, "collect", collect)
+    monkeypatch.setattr(pipeline, "BESIDE_MIN_STORIES", 1)
+    monkeypatch.setattr(pipeline, "COLLECT_EVERY", 4)
+    monkeypatch.setattr(pipeline, "cpus", lambda: 2)  # whatever machine runs the test
+    streamed(root, out)
+    assert events == ["taken", "pages done"]
+    assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
