@@ -7,6 +7,7 @@ which costs best-practices points), caching, compression.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,12 @@ REQUIRED_SCORES: dict[str, float] = {
     "best-practices": 100,
     "seo": 100,
 }
+#: The performance score moves from run to run on a busy machine: its largest part, total
+#: blocking time, is the main-thread time Lighthouse observed, scaled up. Lighthouse's
+#: own advice is the median of several runs ("Lighthouse variability" in its docs), so a
+#: page below the line is audited twice more and judged on the median of the three.
+#: A page that really got slower is below the line in most runs and still fails.
+PERFORMANCE_RUNS = 3
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +46,11 @@ def test_lighthouse_scores(page: str, example_output: Path, site_url: str, tmp_p
     path = PAGES[page](example_output)
     report = tmp_path / f"lighthouse-{page}.json"
     scores = run_lighthouse(site_url + path, report)
+    if scores.get("performance", 0) < REQUIRED_SCORES["performance"]:
+        again = [run_lighthouse(site_url + path, tmp_path / f"lighthouse-{page}-{n}.json")
+                 for n in range(2, PERFORMANCE_RUNS + 1)]
+        scores["performance"] = statistics.median(
+            [scores.get("performance", 0), *(more.get("performance", 0) for more in again)])
     below = {cat: score for cat, score in scores.items() if score < REQUIRED_SCORES.get(cat, 0)}
     if below:
         audits = "\n".join(f"  {line}" for line in failing_audits(report))
