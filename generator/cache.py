@@ -311,19 +311,19 @@ class PackCache:
                 gone.add(name)
             elif size < SMALL_SEGMENT or 2 * length < size:
                 carry.add(name)
+        if not carry and not gone:
+            return live  # a build of one edit, most of the time: nothing to move
         if carry and self._out is None:
             self._start()
-        kept: dict[str, list[Any]] = {}
-        for key, entry in sorted(live.items(), key=lambda item: (item[1][0], item[1][1])):
-            if entry[0] in gone:
-                continue
-            if entry[0] in carry:
-                data = self._entry(entry)
-                if data is None:
-                    continue
+        kept = {key: entry for key, entry in live.items()
+                if entry[0] not in gone and entry[0] not in carry}
+        moved = sorted(((key, entry) for key, entry in live.items() if entry[0] in carry),
+                       key=lambda item: (item[1][0], item[1][1]))  # read in file order
+        for key, entry in moved:
+            data = self._entry(entry)
+            if data is not None:
                 self._append(key, data)
-                entry = self.new[key]
-            kept[key] = entry
+                kept[key] = self.new[key]
         return kept
 
     def _entry(self, entry: list[Any]) -> bytes | None:
@@ -339,8 +339,6 @@ class PackCache:
         if descriptor is None:
             if not isinstance(name, str) or not _SEGMENT_NAME.fullmatch(name):
                 raise ValueError(f"not a segment: {name!r}")  # nothing outside the folder
-            if name == self._name:
-                self._flush()
             descriptor = self._files[name] = os.open(self.folder / name,
                                                      os.O_RDONLY | os.O_CLOEXEC)
         return descriptor

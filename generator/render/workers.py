@@ -71,7 +71,7 @@ def _beside(render: Render, count: int) -> Iterator[Result]:
     """One forked worker renders the chunks PATTERN gives it; the parent the rest."""
     global _RENDER
     _RENDER = render
-    chunks = [range(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    chunks = _chunks(count, CHUNK)
     theirs = iter([n for n in range(len(chunks)) if PATTERN[n % len(PATTERN)]])
     pending: deque[tuple[int, Future[list[Result]]]] = deque()
     # Frozen, the parent's objects are not visited by the worker's cycle collector, which
@@ -102,13 +102,18 @@ def _forked(render: Render, count: int, workers: int) -> Iterator[Result]:
     global _RENDER
     _RENDER = render
     size = max(1, min(CHUNK, count // (workers * 4)))
-    chunks = [range(start, min(start + size, count)) for start in range(0, count, size)]
+    chunks = _chunks(count, size)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for results in pool.map(_chunk, chunks):
                 yield from results
     finally:
         _RENDER = None
+
+
+def _chunks(count: int, size: int) -> list[range]:
+    """Page numbers 0..count-1 in runs of `size`."""
+    return [range(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def _chunk(numbers: Sequence[int]) -> list[Result]:
