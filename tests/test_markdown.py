@@ -97,3 +97,19 @@ def test_raw_html_is_sanitised_but_harmless_markup_kept() -> None:
 def test_word_count_counts_the_text_not_the_markup() -> None:
     body, _ = render("Satu dua **tiga**.\n\n- empat\n- lima\n", _no_links)
     assert body.word_count == 5
+
+
+def test_text_is_read_from_the_sanitised_html_whatever_its_attributes_and_entities_hold(
+        ) -> None:
+    """Word count and first paragraph come from cutting tags out of nh3's output: a `>`
+    inside a quoted attribute, an escaped `<b>` in the text, an entity, a comment and a
+    heading before the first paragraph must not move what is counted or described."""
+    body, _ = render(
+        '## Judul <abbr title="a > b <c>">RT</abbr>\n\n'
+        'Warga <abbr title="Rukun &quot;Tetangga&quot; > RW">RT</abbr>&nbsp;03 menulis '
+        '`<b>` &amp; **ber**sama<!-- catatan --> di <a href="https://contoh.id/?a=1&b=2">'
+        'sini</a>.\n\nParagraf kedua.\n', _no_links)
+    assert body.first_paragraph == "Warga RT 03 menulis <b> & bersama di sini."
+    # Judul RT | Warga RT 03 menulis b ber sama di sini | Paragraf kedua: "ber" and "sama"
+    # are two runs of text (as html.parser handed them), counted as two words
+    assert body.word_count == 13

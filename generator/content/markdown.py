@@ -13,7 +13,6 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
@@ -76,11 +75,9 @@ def render(text: str, resolve: Resolver) -> tuple[RenderedBody, tuple[Problem, .
     # Entities (&#x202E;) become characters in the sanitiser's output: strip them there too.
     html = invisible.remove(sanitise(md.convert(text)))
     toc = tuple(_flatten_toc(getattr(md, "toc_tokens", [])))
-    reader = _TextReader()
-    reader.feed(html)
-    reader.close()
-    body = RenderedBody(html=html, toc=toc, word_count=len(_WORD.findall(" ".join(reader.text))),
-                        first_paragraph=" ".join("".join(reader.first).split()),
+    text, first = _text(html)
+    body = RenderedBody(html=html, toc=toc, word_count=len(_WORD.findall(text)),
+                        first_paragraph=first,
                         assets=tuple(sorted(set(collector.assets), key=lambda a: a.url)))
     return body, tuple(collector.problems)
 
@@ -183,33 +180,30 @@ class _Collector:
                 "warning"))
 
 
-class _TextReader(HTMLParser):
+def _text(html: str) -> tuple[str, str]:
     """The text of the final HTML (for counting words) and of its first paragraph.
 
     Read from the sanitised output, not from Markdown's tree, where inline HTML and
     entities are still placeholders ("\\x02wzxhzdk:1\\x03") that must not reach a
-    description.
+    description. Tags are cut out by `_TAG` alone because this is nh3's output
+    (html5ever's serialiser): `<`, `>` and `&` are escaped in text and in attribute
+    values, which are in double quotes (`_TAG` skips a quoted `>` all the same), and
+    comments are gone. It gives what html.parser gave on every body of the 10k benchmark
+    corpus, the example portal and the tests, in a third of the time (html.parser was a
+    tenth of rendering a body). Words: each run of text apart, as the parser handed
+    them; the first paragraph: its runs joined.
     """
+    text = html_lib.unescape(_TAG.sub(" ", html))
+    start = _PARAGRAPH.search(html)
+    if start is None:
+        return text, ""
+    end = html.find("</p>", start.start())
+    first = _TAG.sub("", html[start.start():end if end >= 0 else len(html)])
+    return text, " ".join(html_lib.unescape(first).split())
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.first: list[str] = []
-        self._in_first = False
-        self._seen_first = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "p" and not self._seen_first:
-            self._in_first = self._seen_first = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "p":
-            self._in_first = False
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._in_first:
-            self.first.append(data)
+_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
+_PARAGRAPH = re.compile(r"<p[\s>/]")
 
 
 class _LinkTreeprocessor(Treeprocessor):
