@@ -74,11 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=None, help="ganti base_url dari site.yaml")
     p.add_argument("--strict", action="store_true", help="peringatan dianggap kesalahan (CI)")
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
-                   help="jumlah proses untuk Markdown dan halaman (bawaan: Markdown sebanyak "
-                   "CPU bila banyak cerita, sitemap dan feed di proses kedua, halaman di "
-                   "proses utama ditambah satu proses pendamping bila halamannya banyak; "
-                   "N>1 lebih cepat tetapi butuh lebih banyak memori; 1: tanpa proses "
-                   "tambahan)")
+                   help="jumlah proses untuk front matter, Markdown, dan halaman (bawaan: "
+                   "front matter dan Markdown sebanyak CPU bila banyak cerita, sitemap dan "
+                   "feed di proses kedua, halaman di proses utama ditambah satu proses "
+                   "pendamping bila halamannya banyak; N>1 lebih cepat tetapi butuh lebih "
+                   "banyak memori; 1: tanpa proses tambahan)")
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("check", help="periksa semua konten tanpa menulis apa pun")

@@ -1,15 +1,18 @@
 """How many worker processes the pure stages may use, and how to start them safely.
 
-Standard library only; content/bodies.py (Markdown) and render/workers.py (pages) use it,
-and build.py runs the sitemaps and feeds beside the pages (`Background`).
+Standard library only; content/ (front matter and Markdown) and render/workers.py (pages)
+use it, and build.py runs the sitemaps and feeds beside the pages (`Background`).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
 
@@ -30,6 +33,60 @@ def start_method() -> str | None:
     if "fork" in methods and threading.active_count() == 1:
         return "fork"
     return "forkserver" if "forkserver" in methods else None
+
+
+def chunks(count: int, size: int) -> list[range]:
+    """0..count-1 in runs of `size`."""
+    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def forked_map(call: Callable[[int], T], count: int, processes: int, chunk: int,
+               ) -> Iterator[T]:
+    """call(n) for n in range(count) in `processes` forked workers, `chunk` numbers at a
+    time; the results in order. Only for a process where `start_method()` is "fork".
+
+    The workers are forked when the first chunk is handed out, so `call` and all it
+    reaches (the files read, the configuration) are shared with them, not pickled: only
+    the numbers go to them and the results come back. The parent's objects are frozen
+    meanwhile, so a worker's cycle collector does not write to (and so copy) them.
+    """
+    global _CALL
+    _CALL = call
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=watch_parent) as pool:
+            for results in pool.map(_call_chunk, chunks(count, chunk)):
+                yield from results
+    finally:
+        _CALL = None
+        gc.unfreeze()
+
+
+_CALL: Callable[[int], Any] | None = None  # set in the parent just before forking
+
+
+def _call_chunk(numbers: Sequence[int]) -> list[Any]:
+    assert _CALL is not None, "worker forked without its call"
+    return [_CALL(n) for n in numbers]
+
+
+def watch_parent() -> None:
+    """In a pool's worker: end this process soon after the process that started it is
+    gone. A build killed outright cannot shut its pool down, and its workers would wait
+    forever for work, holding their memory and, inherited through fork, the output
+    folder's lock, so every later build found "another build writing"."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is handed to another process
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kabar-watch-parent", daemon=True).start()
+
+
+PARENT_POLL = 0.5  # seconds
 
 
 class Child:

@@ -26,6 +26,7 @@ from conftest import (
 )
 from PIL import Image
 
+from generator import workers
 from generator.build import BuildOptions, BuildResult, load_site
 from generator.cache import FileCache, sealed
 from generator.content import Memo, bodies
@@ -197,9 +198,9 @@ def test_parallel_and_serial_builds_are_identical(
     assert pools == []
     shutil.rmtree(portal / ".cache")
     monkeypatch.setattr(bodies, "ProcessPoolExecutor", Pool)
-    monkeypatch.setattr(render_workers, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
     parallel = _state(build_site(portal, jobs=2))  # worker processes, even for a small site
-    assert pools == ["fork", "fork"]  # one pool for the Markdown bodies, one for the pages
+    assert pools == ["fork", "fork", "fork"]  # front matter, Markdown bodies, pages
     assert parallel == serial
     assert len(_bodies(portal)) == 4  # what the workers rendered was kept
     pages = [path for path in parallel[0] if path.endswith(".html")]
@@ -219,6 +220,7 @@ def test_with_other_threads_running_bodies_use_a_forkserver_and_pages_stay_seria
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(bodies, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(render_workers, "ProcessPoolExecutor", Pool)
     stop = threading.Event()
     server = threading.Thread(target=stop.wait)

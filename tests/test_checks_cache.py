@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import json
 import pickle
+import shutil
 import tempfile
+import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -296,3 +298,71 @@ def test_a_full_disk_stores_nothing_and_changes_nothing_else(
         build_site(portal)
     assert parsed == ["content/stories/2024/baru.md"]
     assert _pack(portal).read_bytes() == before
+
+
+def _stored(root: Path) -> dict[str, bytes]:
+    """Every entry of the checks pack, by key."""
+    pack = _pack(root)
+    data = pack.read_bytes()
+    return {key: data[offset:offset + length]
+            for key, (offset, length, _digest) in _index(pack).items()}
+
+
+def test_files_checked_in_workers_say_make_and_store_what_a_serial_build_does(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build checks the files in forked workers (`--jobs 2`: even six files): the
+    build itself parses none of them, and the diagnostics (in their order), the outputs
+    and the stored checks are a serial build's. A result a worker cannot send back (here:
+    pickling it fails) is checked again in the build."""
+    assert threading.active_count() == 1, "workers are forked only from a single thread"
+    serial = build_site(portal, jobs=1)
+    stored = _stored(portal)
+    assert len(stored) == 6
+    shutil.rmtree(portal / ".cache")
+    parsed = _parses(monkeypatch)  # the build's own list: a worker appends to its copy
+    parallel = build_site(portal, jobs=2)
+    assert parsed == []
+    assert _said(parallel.diagnostics) == _said(serial.diagnostics)
+    assert outputs(parallel) == outputs(serial)
+    assert _stored(portal) == stored
+
+    shutil.rmtree(portal / ".cache")
+
+    class Refusing:
+        """pickle, except for the check of one file."""
+
+        PicklingError = pickle.PicklingError
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+        loads = staticmethod(pickle.loads)
+
+        @staticmethod
+        def dumps(value: Any, protocol: int) -> bytes:
+            result, _problems = value
+            if result is not None and result[0].path.endswith("sekolah.md"):
+                raise pickle.PicklingError("cannot pickle")
+            return pickle.dumps(value, protocol=protocol)
+
+    monkeypatch.setattr(content, "pickle", Refusing)
+    again = build_site(portal, jobs=2)
+    assert parsed == ["content/stories/2024/sekolah.md"]
+    assert _said(again.diagnostics) == _said(serial.diagnostics)
+    assert outputs(again) == outputs(serial)
+    assert _stored(portal) == stored
+
+
+def test_without_a_job_count_workers_check_only_when_many_files_are_unchecked(
+        portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = _parses(monkeypatch)
+    monkeypatch.setattr(content, "cpus", lambda: 2)
+    monkeypatch.setattr(content, "MIN_PARALLEL_CHECKS", 7)
+    build_site(portal)
+    assert len(parsed) == 6  # six to check: checked here
+    parsed.clear()
+    shutil.rmtree(portal / ".cache")
+    monkeypatch.setattr(content, "MIN_PARALLEL_CHECKS", 6)
+    build_site(portal)
+    assert parsed == []  # in two workers
+    monkeypatch.setattr(content, "cpus", lambda: 1)
+    shutil.rmtree(portal / ".cache")
+    build_site(portal)
+    assert len(parsed) == 6  # one CPU: here

@@ -247,3 +247,74 @@ def test_unwritable_output_is_a_clear_error(small_portal: Path, tmp_path: Path,
     assert "Traceback" not in result.stderr, result.stderr
     assert str(out) in result.stderr and "tidak bisa menulis" in result.stderr, result.stderr
     assert not out.exists()
+
+
+#: Builds the portal (argv[1]) into argv[3] with one kind of worker stuck at its first job:
+#: each such worker leaves a file named by its pid in argv[2], then waits.
+_STUCK = """
+import os, sys, time
+from pathlib import Path
+from generator import cli, workers
+from generator.content import bodies
+from generator.render import workers as render_workers
+
+def stuck(*_args):
+    Path(sys.argv[2], str(os.getpid())).touch()
+    time.sleep(600)
+
+kind = sys.argv[4]
+if kind == "markdown":
+    bodies._render_in_worker = stuck
+elif kind == "checks":
+    workers._call_chunk = stuck  # the first forked_map of a build: the front matter
+else:  # one page worker beside the build
+    render_workers._chunk = stuck
+    render_workers.BESIDE_MIN_PAGES = 2
+    render_workers.CHUNK = 1  # the worker's chunks are the second and third
+    render_workers.cpus = lambda: 2
+jobs = [] if kind == "beside" else ["--jobs", "2"]
+sys.exit(cli.main(["build", "--root", sys.argv[1], "--output", sys.argv[3], *jobs]))
+"""
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
+
+
+@pytest.mark.parametrize("kind", ["checks", "markdown", "beside"])
+def test_workers_of_a_killed_build_end_and_free_the_output(
+        kind: str, small_portal: Path, tmp_path: Path) -> None:
+    """A build killed outright cannot shut its worker pools down: the workers notice their
+    parent is gone and end, so they neither linger nor keep the output's lock (inherited
+    through fork) from the next build."""
+    out, pids = tmp_path / "output", tmp_path / "pids"
+    pids.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STUCK, str(small_portal), str(pids), str(out), kind],
+        env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(pids.iterdir()):
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "no worker started"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    workers = [int(p.name) for p in pids.iterdir()]
+    deadline = time.monotonic() + 10
+    try:
+        while not all(_ended(pid) for pid in workers):
+            assert time.monotonic() < deadline, f"workers {workers} outlived their build"
+            time.sleep(0.1)
+    finally:  # a failed test leaves no stuck worker behind
+        for pid in workers:
+            if not _ended(pid):
+                os.kill(pid, signal.SIGKILL)
+    finished = run_cli(small_portal, out)
+    assert finished.returncode == 0, finished.stderr
+    assert (out / "index.html").is_file()

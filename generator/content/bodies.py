@@ -38,7 +38,7 @@ from generator.content.discover import PAGES
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.spill import Spill
-from generator.workers import cpus, start_method
+from generator.workers import cpus, start_method, watch_parent
 
 #: With no explicit job count, worker processes start only for at least this many bodies
 #: to render: starting them costs about as much as rendering a few hundred serially.
@@ -219,6 +219,7 @@ _WORKER_LINKS: Links | None = None
 def _start_worker(links: Links) -> None:
     global _WORKER_LINKS  # one per worker process, set once before its first job
     _WORKER_LINKS = links
+    watch_parent()
 
 
 def _render_in_worker(job: Job) -> bytes:

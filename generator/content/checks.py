@@ -120,8 +120,12 @@ class CheckCache:
         return checked
 
     def put(self, path: str, factcheck: bool, data: bytes, checked: Checked) -> None:
-        if self.new is None:
-            return
+        if self.new is not None:
+            self.keep(path, factcheck, data, self.entry(data, checked))
+
+    def entry(self, data: bytes, checked: Checked) -> bytes | None:
+        """The stored form of a check of `data`, or None when it holds a value the codec
+        does not know. Pure: a worker process that checked the file makes it."""
         result, problems = checked
         stored: list[Any] = [problems, None]
         if result is not None:
@@ -133,10 +137,14 @@ class CheckCache:
                         base64.b64encode(parsed.body).decode("ascii")]
             stored[1] = [head, result[1:]]
         try:
-            entry = self.codec.dumps(stored)
+            return self.codec.dumps(stored)
         except TypeError:
-            return  # a value the codec does not know: this file is checked every time
-        self._keep(self.key(path, factcheck, data), entry)
+            return None  # a value the codec does not know: this file is checked every time
+
+    def keep(self, path: str, factcheck: bool, data: bytes, entry: bytes | None) -> None:
+        """Store an `entry` made of a check of `data` (None: nothing to store)."""
+        if entry is not None:
+            self._keep(self.key(path, factcheck, data), entry)
 
     def finish(self) -> None:
         """Put the new pack in place of the old ones (after a complete content stage)."""

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.diagnostics import Diagnostic, Diagnostics
-from generator.workers import cpus, start_method
+from generator.workers import chunks, cpus, forked_map, start_method, watch_parent
 
 CHUNK = 64
 #: Fewer pages than this: no worker beside the parent (forking costs more than it saves).
@@ -71,22 +71,23 @@ def _beside(render: Render, count: int) -> Iterator[Result]:
     """One forked worker renders the chunks PATTERN gives it; the parent the rest."""
     global _RENDER
     _RENDER = render
-    chunks = _chunks(count, CHUNK)
-    theirs = iter([n for n in range(len(chunks)) if PATTERN[n % len(PATTERN)]])
+    pages = chunks(count, CHUNK)
+    theirs = iter([n for n in range(len(pages)) if PATTERN[n % len(PATTERN)]])
     pending: deque[tuple[int, Future[list[Result]]]] = deque()
     # Frozen, the parent's objects are not visited by the worker's cycle collector, which
     # would otherwise write to (and so copy) every page of them.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=watch_parent) as pool:
             def hand_on() -> None:
                 number = next(theirs, None)
                 if number is not None:
-                    pending.append((number, pool.submit(_chunk, chunks[number])))
+                    pending.append((number, pool.submit(_chunk, pages[number])))
 
             for _ in range(WINDOW):
                 hand_on()
-            for number, chunk in enumerate(chunks):
+            for number, chunk in enumerate(pages):
                 if pending and pending[0][0] == number:
                     results = pending.popleft()[1].result()
                     hand_on()
@@ -99,21 +100,8 @@ def _beside(render: Render, count: int) -> Iterator[Result]:
 
 
 def _forked(render: Render, count: int, workers: int) -> Iterator[Result]:
-    global _RENDER
-    _RENDER = render
     size = max(1, min(CHUNK, count // (workers * 4)))
-    chunks = _chunks(count, size)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for results in pool.map(_chunk, chunks):
-                yield from results
-    finally:
-        _RENDER = None
-
-
-def _chunks(count: int, size: int) -> list[range]:
-    """Page numbers 0..count-1 in runs of `size`."""
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]
+    return forked_map(lambda number: _one(render, number), count, workers, size)
 
 
 def _chunk(numbers: Sequence[int]) -> list[Result]:
