@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
+T = TypeVar("T")
+
 
 def cpus() -> int:
     """The CPUs this process may run on."""
@@ -92,11 +94,12 @@ PARENT_POLL = 0.5  # seconds
 class Child:
     """A forked child process running `target(*args)`; `close()` ends it if it still runs,
     and waits for it. Forked: it shares the parent's memory, nothing is pickled to start
-    it. (A daemon: it never outlives the parent.)"""
+    it. A daemon, ended when the parent exits; a parent killed outright cannot end it, so
+    it watches for that itself (`watch_parent`)."""
 
     def __init__(self, target: Callable[..., None], *args: Any) -> None:
         context = multiprocessing.get_context("fork")
-        self.process: Any = context.Process(target=target, args=args, daemon=True)
+        self.process: Any = context.Process(target=_child, args=(target, *args), daemon=True)
         self.process.start()
 
     def close(self) -> None:
@@ -108,7 +111,9 @@ class Child:
         process.join()
 
 
-T = TypeVar("T")
+def _child(target: Callable[..., None], *args: Any) -> None:
+    watch_parent()  # a killed build cannot end it (a daemon ends with a clean exit only)
+    target(*args)
 
 
 class Background(Generic[T]):

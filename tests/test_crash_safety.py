@@ -109,7 +109,8 @@ def portal(tmp_path: Path) -> Portal:
 @pytest.fixture
 def small_portal(tmp_path: Path) -> Path:
     root = tmp_path / "small"
-    shutil.copytree(SMALL, root)
+    # not the cache another test's build of SMALL may have left in it: the same start always
+    shutil.copytree(SMALL, root, ignore=shutil.ignore_patterns(".cache"))
     return root
 
 
@@ -267,12 +268,17 @@ if kind == "markdown":
     bodies._render_in_worker = stuck
 elif kind == "checks":
     workers._call_chunk = stuck  # the first forked_map of a build: the front matter
+elif kind == "sitemaps":  # the child making the sitemaps and feeds beside the pages
+    from generator import build
+    workers._send = stuck
+    build.BESIDE_MIN_STORIES = 1
+    build.cpus = lambda: 2
 else:  # one page worker beside the build
     render_workers._chunk = stuck
     render_workers.BESIDE_MIN_PAGES = 2
     render_workers.CHUNK = 1  # the worker's chunks are the second and third
     render_workers.cpus = lambda: 2
-jobs = [] if kind == "beside" else ["--jobs", "2"]
+jobs = [] if kind in ("beside", "sitemaps") else ["--jobs", "2"]
 sys.exit(cli.main(["build", "--root", sys.argv[1], "--output", sys.argv[3], *jobs]))
 """
 
@@ -285,12 +291,12 @@ def _ended(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie has ended; only its parent's wait is missing
 
 
-@pytest.mark.parametrize("kind", ["checks", "markdown", "beside"])
+@pytest.mark.parametrize("kind", ["checks", "markdown", "beside", "sitemaps"])
 def test_workers_of_a_killed_build_end_and_free_the_output(
         kind: str, small_portal: Path, tmp_path: Path) -> None:
-    """A build killed outright cannot shut its worker pools down: the workers notice their
-    parent is gone and end, so they neither linger nor keep the output's lock (inherited
-    through fork) from the next build."""
+    """A build killed outright cannot shut its worker pools or its child down: they notice
+    their parent is gone and end, so they neither linger nor keep the output's lock
+    (inherited through fork) from the next build."""
     out, pids = tmp_path / "output", tmp_path / "pids"
     pids.mkdir()
     process = subprocess.Popen(
