@@ -11,19 +11,28 @@ import errno
 import json
 import pickle
 import shutil
-import tempfile
 import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import BUILD_TIME, MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
+from conftest import (
+    BUILD_TIME,
+    MINIMAL_SITE_YAML,
+    SiteMaker,
+    build_site,
+    outputs,
+    pack_entry,
+    pack_keys,
+    replace_pack_entry,
+    story_text,
+)
 
 import generator.content as content
 from generator.build import BuildOptions, load_site
+from generator.cache import INDEX, LOCK, PackCache
 from generator.config import yamlsource
 from generator.content import Memo, checks
 from generator.diagnostics import BuildFailed, Diagnostic, Diagnostics
@@ -94,13 +103,12 @@ def test_a_second_build_parses_nothing_and_says_and_makes_the_same(
     def no_template(*_args: object, **_kwargs: object) -> object:
         raise AssertionError("a page's key changed: the stored records differ from parsed ones")
 
-    pack = _pack(portal).stat()
+    files = _files(portal)
     with monkeypatch.context() as patch:  # and every page is in the page cache under its key
         patch.setattr(templates, "render", no_template)
         second = build_site(portal)
     assert parsed == []
-    after = _pack(portal).stat()  # a build that found every entry writes nothing
-    assert (after.st_ino, after.st_mtime_ns) == (pack.st_ino, pack.st_mtime_ns)
+    assert _files(portal) == files  # a build that found every entry writes nothing
     assert _said(second.diagnostics) == said
     assert outputs(second) == outputs(first)
     (portal / ".cache").rename(portal / ".cache-lama")  # and without any cache at all
@@ -166,55 +174,61 @@ def test_a_file_with_an_error_is_stored_with_its_error(
     assert "rusak.md:2" in "\n".join(_said(second.value.diagnostics))
 
 
-def _pack(root: Path) -> Path:
-    packs = list((root / ".cache/checks").iterdir())
-    assert len(packs) == 1, packs  # one pack, no temporary file left behind
-    return packs[0]
+def _folder(root: Path) -> Path:
+    return root / ".cache/checks"
 
 
-def _index(pack: Path) -> dict[str, list[Any]]:
-    with pack.open("rb") as handle:
-        return checks._read_index(handle)
+def _files(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Each file of the checks pack: inode, modification time, bytes (not the lock)."""
+    found = {}
+    for file in sorted(_folder(root).iterdir()):
+        if file.name != LOCK:
+            stat = file.stat()
+            found[file.name] = (stat.st_ino, stat.st_mtime_ns, file.read_bytes())
+    return found
 
 
 def test_damaged_entries_are_checked_again_and_old_ones_removed(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = outputs(build_site(portal))
-    pack = _pack(portal)
-    index = _index(pack)
-    assert len(index) == 6
-    offset, length, _digest = min(index.values())
-    data = bytearray(pack.read_bytes())
-    data[offset + length // 2] ^= 0x01  # one bit of one entry flipped
-    pack.write_bytes(bytes(data))
+    keys = pack_keys(_folder(portal))
+    assert len(keys) == 6
+    key = min(keys)
+    entry = pack_entry(_folder(portal), key)
+    assert entry is not None
+    damaged = bytearray(entry)
+    damaged[len(damaged) // 2] ^= 0x01  # one bit of one entry flipped
+    replace_pack_entry(_folder(portal), key, bytes(damaged), whole=False)
     parsed = _parses(monkeypatch)
     assert outputs(build_site(portal)) == expected
     assert len(parsed) == 1
+    assert pack_entry(_folder(portal), key) == entry  # checked again, stored again
     parsed.clear()
-    pack = _pack(portal)
-    pack.write_bytes(pack.read_bytes()[:-30])  # the index cut short: every file checked
+    index = _folder(portal) / INDEX
+    index.write_bytes(index.read_bytes()[:-30])  # the index cut short: every file checked
     assert outputs(build_site(portal)) == expected
     assert len(parsed) == 6
     (portal / "content/stories/2024/pasar.md").unlink()
     (portal / "content/stories/2024/posyandu.md").write_text(
         story_text("Posyandu Baru"), encoding="utf-8")  # drop the link to the deleted story
     build_site(portal)
-    assert len(_index(_pack(portal))) == 5  # pasar's went, posyandu's old version too
+    assert len(pack_keys(_folder(portal))) == 5  # pasar's went, posyandu's old version too
 
 
-def test_another_site_yaml_replaces_the_pack(portal: Path) -> None:
+def test_another_site_yaml_keeps_only_its_own_entries(portal: Path) -> None:
     build_site(portal)
-    first = _pack(portal)
+    first = pack_keys(_folder(portal))
     (portal / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("Kabar Uji", "Kabar Baru"),
                                       encoding="utf-8")
     build_site(portal)
-    assert _pack(portal).name != first.name  # named by its environment; the old one gone
+    second = pack_keys(_folder(portal))
+    assert len(second) == 6 and not first & second  # keyed by the environment too
 
 
 def test_a_failed_content_stage_keeps_the_last_pack(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_site(portal)
-    before = _pack(portal).read_bytes()
+    before = _files(portal)
     (portal / "content/stories/2024/baru.md").write_text(story_text("Baru"), encoding="utf-8")
 
     def interrupted(*_args: object) -> object:
@@ -223,7 +237,17 @@ def test_a_failed_content_stage_keeps_the_last_pack(
     monkeypatch.setattr(content, "_parse", interrupted)  # Ctrl-C while the new file is read
     with pytest.raises(KeyboardInterrupt):
         build_site(portal)
-    assert _pack(portal).read_bytes() == before
+    assert _files(portal) == before
+
+
+def test_old_packs_of_one_file_are_removed_by_the_next_build(portal: Path) -> None:
+    """Before PackCache, the checks were one `<environment>.pack` file (and `.tmp-*`
+    files of killed builds): the first build that writes removes them."""
+    _folder(portal).mkdir(parents=True)
+    for name in ("0123456789abcdef0123456789abcdef01234567.pack", ".tmp-x1y2.pack"):
+        (_folder(portal) / name).write_bytes(b"lama" * 100)
+    build_site(portal)
+    assert not list(_folder(portal).glob("*.pack")) and len(pack_keys(_folder(portal))) == 6
 
 
 def test_an_entry_naming_another_class_is_not_loaded(tmp_path: Path) -> None:
@@ -231,14 +255,14 @@ def test_an_entry_naming_another_class_is_not_loaded(tmp_path: Path) -> None:
     data = b"---\ntitle: x\n---\nIsi.\n"
     writing = checks.CheckCache(tmp_path, "env", content._Parsed, classes, write=True)
     forged = json.dumps([{"t": [{"c": "Path", "v": ["/etc/passwd"]}]}, None]).encode()
-    writing._keep(writing.key("content/stories/x.md", False, data), forged)
+    writing.keep("content/stories/x.md", False, data, forged)
     writing.finish()
     reading = checks.CheckCache(tmp_path, "env", content._Parsed, classes, write=False)
     key = reading.key("content/stories/x.md", False, data)
-    assert reading._entry(key) == forged  # a whole entry, its digest and all
+    assert pack_entry(tmp_path, key) == forged  # a whole entry, its digest and all
     assert reading.get("content/stories/x.md", False, data) is None
     reading.finish()  # a reader writes nothing: the pack stays as it was
-    assert _index(tmp_path / "env.pack") == {key: [0, len(forged), ANY]}
+    assert pack_keys(tmp_path) == {key} and pack_entry(tmp_path, key) == forged
 
 
 def test_the_codec_gives_back_what_it_was_given() -> None:
@@ -265,47 +289,36 @@ def test_the_codec_gives_back_what_it_was_given() -> None:
 
 def test_a_full_disk_stores_nothing_and_changes_nothing_else(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = tempfile.NamedTemporaryFile
-
-    class Full:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self.file = real(*args, **kwargs)
-            self.name = self.file.name
-
-        def write(self, data: bytes) -> int:
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self.file, name)
+    class Full(PackCache):
+        def _flush(self) -> None:
+            if self._pending:
+                raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tempfile, "NamedTemporaryFile", Full)
+        patch.setattr(checks, "PackCache", Full)
         full = build_site(portal)
-    assert not (portal / ".cache/checks").exists() or not list(
-        (portal / ".cache/checks").iterdir())  # no pack, no temporary file left
+    assert not pack_keys(_folder(portal))
+    assert not list(_folder(portal).glob("*.seg"))  # no segment left behind
     parsed = _parses(monkeypatch)
     again = build_site(portal)  # stores this time
     assert len(parsed) == 6 and outputs(again) == outputs(full)
     assert _said(again.diagnostics) == _said(full.diagnostics)
-    assert len(_index(_pack(portal))) == 6
+    assert len(pack_keys(_folder(portal))) == 6
     # The disk fills while an edited file's entry is written: the other files are still
     # read from the last pack, which stays as it was
-    before = _pack(portal).read_bytes()
+    before = _files(portal)
     (portal / "content/stories/2024/baru.md").write_text(story_text("Baru"), encoding="utf-8")
     parsed.clear()
     with monkeypatch.context() as patch:
-        patch.setattr(tempfile, "NamedTemporaryFile", Full)
+        patch.setattr(checks, "PackCache", Full)
         build_site(portal)
     assert parsed == ["content/stories/2024/baru.md"]
-    assert _pack(portal).read_bytes() == before
+    assert _files(portal) == before
 
 
-def _stored(root: Path) -> dict[str, bytes]:
+def _stored(root: Path) -> dict[str, bytes | None]:
     """Every entry of the checks pack, by key."""
-    pack = _pack(root)
-    data = pack.read_bytes()
-    return {key: data[offset:offset + length]
-            for key, (offset, length, _digest) in _index(pack).items()}
+    return {key: pack_entry(_folder(root), key) for key in pack_keys(_folder(root))}
 
 
 def test_files_checked_in_workers_say_make_and_store_what_a_serial_build_does(

@@ -11,27 +11,24 @@ Entries are JSON through a codec that knows only the records a check gives (a li
 classes, each rebuilt by its fields), never pickle: a `.cache/` restored by a CI runner
 must not be able to run code. A value the codec does not know (a YAML set, an odd time
 zone) just leaves that file uncached. A body is not stored twice: when it is the end of
-the file's bytes, as it nearly always is, the entry records only its length. Each entry
-is checked against its blake2b digest in the pack's index; a damaged one, or a damaged
-pack, is a miss. Standard library only."""
+the file's bytes, as it nearly always is, the entry records only its length. The entries
+are kept in a `PackCache` (generator/cache.py), which checks each against its digest: a
+damaged entry, or a damaged index, is a miss. Standard library only."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from generator.cache import cache_key, code_digest, version, zone_rules
+from generator.cache import PackCache, cache_key, code_digest, version, zone_rules
 from generator.config.schema import SiteConfig
 from generator.diagnostics import Diagnostic
 
@@ -56,44 +53,24 @@ def environment(config: SiteConfig) -> str:
 
 
 class CheckCache:
-    """`get` the stored check of a file's bytes, or None; `put` one; `finish` the build.
+    """`get` the stored check of a file's bytes, or None; `keep` one; `finish` the build.
 
-    One pack file per environment, `<environment>.pack`: the entries one after another,
-    then an index (JSON: key → offset, length, blake2b of the entry), then the index's
-    offset in 16 digits. A build reads the entries it needs with `os.pread` (nothing is
-    held in memory). With `write`, new entries go into a new pack as they are made; when
-    the content stage is done, the entries it found in the old pack are copied after
-    them and the new pack replaces the old one, so the pack holds exactly the files of
-    the last build and another environment's pack goes. A build that found every entry
-    and nothing else writes nothing. 10,000 entries in one file, not 10,000 files:
-    writing that many small files cost a cold build seconds. `kabar serve` only reads
-    (its memo keeps the rest).
+    The entries are in a `PackCache` (generator/cache.py: segments, an index, a digest per
+    entry, one writer at a time), under a key of the environment, the file's path and
+    kind, and its bytes. A build keeps exactly the entries it used: another
+    environment's, and those of files since edited or deleted, go. A build that found
+    every entry and made none writes nothing. `kabar serve` (`write=False`) only reads:
+    its memo keeps the rest.
     """
 
     def __init__(self, folder: Path, environment: str, parsed: type,
                  classes: Iterable[type], *, write: bool) -> None:
-        self.folder = folder
-        self.path = folder / f"{environment[:40]}{PACK}"
+        self.pack = PackCache(folder)
         self.environment = environment
         self.parsed = parsed
         self.codec = _Codec({kind.__name__: kind for kind in classes})
-        self.index: dict[str, list[Any]] = {}
-        self.old: BinaryIO | None = None
-        try:
-            self.old = self.path.open("rb")
-            self.index = _read_index(self.old)
-        except (OSError, ValueError, TypeError):
-            self.index = {}  # no pack yet, or a damaged one: every file is checked
-        self.new: Any = None  # the new pack, a named temporary file
-        self.new_index: dict[str, list[Any]] = {}  # entries written into it
-        self.found: dict[str, list[Any]] = {}  # entries of the old pack this build used
-        if write:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                self.new = tempfile.NamedTemporaryFile(  # noqa: SIM115 (finish closes it)
-                    dir=folder, prefix=".tmp-", suffix=PACK, delete=False)
-            except OSError:
-                self.new = None  # an unwritable cache costs time, never the build
+        self.write = write
+        self.used: set[str] = set()
 
     def key(self, path: str, factcheck: bool, data: bytes) -> str:
         return cache_key(self.environment, path, int(factcheck),
@@ -101,7 +78,7 @@ class CheckCache:
 
     def get(self, path: str, factcheck: bool, data: bytes) -> Checked | None:
         key = self.key(path, factcheck, data)
-        entry = self._entry(key)
+        entry = self.pack.get(key)
         if entry is None:
             return None
         try:
@@ -115,12 +92,13 @@ class CheckCache:
                     base64.b64decode(text, validate=True)
                 checked = (self.parsed(name, body, line), *rest), tuple(problems)
         except (ValueError, KeyError, TypeError, IndexError):
-            return None  # not an entry this version wrote: check again
-        self.found[key] = self.index[key]
+            self.pack.forget(key)  # not an entry this version wrote: checked, stored anew
+            return None
+        self.used.add(key)
         return checked
 
     def put(self, path: str, factcheck: bool, data: bytes, checked: Checked) -> None:
-        if self.new is not None:
+        if self.write:
             self.keep(path, factcheck, data, self.entry(data, checked))
 
     def entry(self, data: bytes, checked: Checked) -> bytes | None:
@@ -143,87 +121,21 @@ class CheckCache:
 
     def keep(self, path: str, factcheck: bool, data: bytes, entry: bytes | None) -> None:
         """Store an `entry` made of a check of `data` (None: nothing to store)."""
-        if entry is not None:
-            self._keep(self.key(path, factcheck, data), entry)
+        if entry is not None and self.write:
+            key = self.key(path, factcheck, data)
+            self.pack.put(key, entry)
+            self.used.add(key)
 
     def finish(self) -> None:
-        """Put the new pack in place of the old ones (after a complete content stage)."""
-        if self.new is None or (not self.new_index and self.found.keys() == self.index.keys()):
-            self.abandon()  # nothing to write, or the pack is already what it would be
-            return
-        new, self.new = self.new, None
-        try:
-            for key, (offset, length, digest) in self.found.items():  # copied after the new
-                if key not in self.new_index and self.old is not None:
-                    self.new_index[key] = [new.tell(), length, digest]
-                    new.write(os.pread(self.old.fileno(), length, offset))
-            offset = new.tell()
-            new.write(json.dumps(self.new_index, separators=(",", ":")).encode("ascii"))
-            new.write(b"%016d" % offset)
-            new.close()
-            # Other environments' packs, ours, and new ones a killed build left behind
-            for stale in self.folder.glob(f"*{PACK}"):
-                if stale.name != Path(new.name).name:
-                    stale.unlink()
-            Path(new.name).replace(self.path)
-        except OSError:
-            new.close()
-            with contextlib.suppress(OSError):
-                Path(new.name).unlink()
-        finally:
-            if self.old is not None:
-                self.old.close()
+        """The content stage is complete: the pack keeps the entries this build used."""
+        if self.write:
+            self.pack.finish(self.used)
+        else:
+            self.pack.close()
 
     def abandon(self) -> None:
-        """The content stage did not finish: keep the old pack, drop the new one."""
-        if self.old is not None:
-            self.old.close()
-        self._drop_new()
-
-    def _drop_new(self) -> None:
-        if self.new is not None:
-            self.new.close()
-            with contextlib.suppress(OSError):
-                Path(self.new.name).unlink()
-            self.new = None
-
-    def _entry(self, key: str) -> bytes | None:
-        known = self.index.get(key)
-        if known is None or self.old is None:
-            return None
-        try:
-            offset, length, digest = known
-            entry = os.pread(self.old.fileno(), length, offset)
-        except (OSError, ValueError, TypeError, OverflowError):
-            return None
-        return entry if hashlib.blake2b(entry, digest_size=16).hexdigest() == digest else None
-
-    def _keep(self, key: str, entry: bytes) -> None:
-        if self.new is None or key in self.new_index:
-            return
-        try:
-            offset = self.new.tell()
-            self.new.write(entry)
-        except OSError:
-            self._drop_new()  # a full disk: this build reads on, and stores nothing
-            return
-        self.new_index[key] = [offset, len(entry),
-                               hashlib.blake2b(entry, digest_size=16).hexdigest()]
-
-
-PACK = ".pack"
-
-
-def _read_index(pack: BinaryIO) -> dict[str, list[Any]]:
-    pack.seek(-16, os.SEEK_END)
-    end = pack.tell()
-    offset = int(pack.read(16).decode("ascii"))
-    if not 0 <= offset <= end:
-        raise ValueError("index outside the pack")
-    index = json.loads(os.pread(pack.fileno(), end - offset, offset))
-    if not isinstance(index, dict):
-        raise ValueError("not an index")
-    return index
+        """The content stage did not finish: the pack stays as it was."""
+        self.pack.close()
 
 
 class _Codec:
