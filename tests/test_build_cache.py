@@ -6,7 +6,6 @@ gives the same bytes and the same diagnostics, in the same order.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -246,44 +245,6 @@ def test_a_prune_removes_only_entries_of_its_own_cache_that_were_not_kept(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([
         f"{'a' * 64}.jpg", f"{'c' * 64}.webp", "catatan.txt"])
     assert cache.get("a" * 64) == b"isi"
-
-
-_REAL_CHUNK = render_workers._chunk
-
-
-def _chunk_noting_its_process(numbers: Any) -> Any:
-    """render_workers._chunk, noting in a file which worker process rendered it."""
-    with (Path(os.environ["KABAR_TEST_PIDS"]) / str(os.getpid())).open("a") as noted:
-        noted.write(f"{list(numbers)}\n")
-    return _REAL_CHUNK(numbers)
-
-
-def test_the_worker_beside_the_build_is_replaced_by_fresh_forks_and_changes_nothing(
-        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The worker's memory grows with what it touches, so after RECYCLE chunks it ends
-    and a fresh one is forked: the chunks it was not given meanwhile are the parent's.
-    Bytes, diagnostics and the page cache are a serial build's."""
-    files = {f"content/stories/2024/s{n}.md": story_text(f"Kabar {n}", date=f"2024-03-{n:02} 09:30")
-             for n in range(1, 13)}
-    root = make_site(files)
-    serial = _state(build_site(root, jobs=1))
-    shutil.rmtree(root / ".cache")
-    noted = tmp_path / "pids"
-    noted.mkdir()
-    monkeypatch.setenv("KABAR_TEST_PIDS", str(noted))
-    monkeypatch.setattr(render_workers, "_chunk", _chunk_noting_its_process)
-    for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("RECYCLE", 2)):
-        monkeypatch.setattr(render_workers, name, value)
-    monkeypatch.setattr(render_workers, "cpus", lambda: 2)
-    beside = _state(build_site(root))
-    assert beside == serial
-    pages = [path for path in beside[0] if path.endswith(".html")]
-    assert len(pack_keys(root / ".cache" / "pages")) == len(pages)
-    workers = {int(f.name): f.read_text().split() for f in noted.iterdir()}
-    assert len(workers) >= 3 and os.getpid() not in workers  # fresh forks, one after another
-    assert all(len(chunks) <= 2 for chunks in workers.values())  # RECYCLE chunks each
-    rendered = sorted(int(n.strip("[]")) for chunks in workers.values() for n in chunks)
-    assert len(rendered) == len(set(rendered))  # no chunk made twice
 
 
 def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(

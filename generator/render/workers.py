@@ -38,11 +38,6 @@ BESIDE_MIN_PAGES = 2000
 PATTERN = (0, 1, 1)
 #: Chunks handed to the worker beside the parent before the parent has taken theirs.
 WINDOW = 4
-#: Chunks one worker beside the parent renders before a fresh one is forked in its place.
-#: A worker's memory grows with what it touches (reference counts copy the parent's
-#: memory pages, and the views it makes are its own): on 100,000 stories a worker kept
-#: for the whole page stage reached 1.6 GB, the build's process tree 3.35 GB.
-RECYCLE = 32
 
 #: One page: its output path, its bytes (None when its template failed or it was kept), its
 #: page-cache entry ("" for none) and whether the output already holds it (kept); then its
@@ -73,53 +68,33 @@ def _alongside(count: int, workers: int | None) -> bool:
 
 
 def _beside(render: Render, count: int) -> Iterator[Result]:
-    """One forked worker renders the chunks PATTERN gives it; the parent the rest. After
-    RECYCLE chunks the worker finishes what it was given and a fresh one is forked."""
+    """One forked worker renders the chunks PATTERN gives it; the parent the rest."""
     global _RENDER
     _RENDER = render
     pages = chunks(count, CHUNK)
-    theirs = deque(n for n in range(len(pages)) if PATTERN[n % len(PATTERN)])
+    theirs = iter([n for n in range(len(pages)) if PATTERN[n % len(PATTERN)]])
     pending: deque[tuple[int, Future[list[Result]]]] = deque()
-    worker: ProcessPoolExecutor | None = None
-    given = 0  # chunks handed to this worker
-
-    def hand_on(done: int) -> None:
-        """Keep WINDOW chunks after `done` (the last chunk taken) at the worker."""
-        nonlocal worker, given
-        while len(pending) < WINDOW:
-            if worker is not None and given >= RECYCLE:
-                if pending:
-                    return  # it finishes what it has; the parent renders on meanwhile
-                worker.shutdown(wait=True)  # no thread of it left when the next forks
-                worker = None
-            while theirs and theirs[0] <= done:
-                theirs.popleft()  # passed while the worker was replaced: the parent made it
-            if not theirs:
-                return
-            if worker is None:
-                worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=watch_parent)
-                given = 0
-            given += 1
-            number = theirs.popleft()
-            pending.append((number, worker.submit(_chunk, pages[number])))
-
     # Frozen, the parent's objects are not visited by the worker's cycle collector, which
     # would otherwise write to (and so copy) every page of them.
     gc.freeze()
     try:
-        hand_on(-1)
-        for number, chunk in enumerate(pages):
-            if pending and pending[0][0] == number:
-                results = pending.popleft()[1].result()
-                hand_on(number)
-                yield from results
-            else:
-                yield from (_one(render, n) for n in chunk)
-                hand_on(number)
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=watch_parent) as pool:
+            def hand_on() -> None:
+                number = next(theirs, None)
+                if number is not None:
+                    pending.append((number, pool.submit(_chunk, pages[number])))
+
+            for _ in range(WINDOW):
+                hand_on()
+            for number, chunk in enumerate(pages):
+                if pending and pending[0][0] == number:
+                    results = pending.popleft()[1].result()
+                    hand_on()
+                    yield from results
+                else:
+                    yield from (_one(render, n) for n in chunk)
     finally:
-        if worker is not None:
-            worker.shutdown(wait=True, cancel_futures=True)
         _RENDER = None
         gc.unfreeze()
 
