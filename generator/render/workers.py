@@ -11,10 +11,11 @@ collects. Every process that renders touches most of the Site (list pages show e
 story), and Python's reference counts then copy the pages it shares, so each worker costs
 about the Site's memory again (measured on 10,000 stories: 2 workers, +450 MB).
 
-Without one, a large site on a machine with a second CPU gets one worker beside the
-parent (`_beside`): the parent renders some chunks itself, and between them writes every
-page (the build's consumer), while the worker renders the others. Chunks are handed to
-the worker at most WINDOW ahead, so its finished pages wait in memory only that far.
+Without one, a large site (up to BESIDE_MAX_PAGES: the worker's memory grows to about
+the parent's) on a machine with a second CPU gets one worker beside the parent
+(`_beside`): the parent renders some chunks itself, and between them writes every page
+(the build's consumer), while the worker renders the others. Chunks are handed to the
+worker at most WINDOW ahead, so its finished pages wait in memory only that far.
 A process running other threads (kabar serve) renders serially, since forking those
 could deadlock a child.
 """
@@ -33,6 +34,13 @@ from generator.workers import chunks, cpus, forked_map, start_method, watch_pare
 CHUNK = 64
 #: Fewer pages than this: no worker beside the parent (forking costs more than it saves).
 BESIDE_MIN_PAGES = 2000
+#: More pages than this: no worker beside the parent either. Its memory grows with what
+#: it touches (reference counts copy the parent's memory pages it reads; the views it
+#: makes are its own) to about the parent's size by the end of the stage: on 100,000
+#: stories (205,224 pages) the worker reached 1.6 GB and the build's process tree
+#: 3.35 GB, over the 3 GB target. A fresh fork every 32 chunks still peaked at 3.13 GB
+#: and took 90 s longer: each fork shares the memory again, so both processes copy again.
+BESIDE_MAX_PAGES = 100_000
 #: Of every PATTERN chunks, the worker beside the parent renders those marked 1: the
 #: parent also writes every page, so it renders fewer.
 PATTERN = (0, 1, 1)
@@ -63,8 +71,8 @@ def _parallel(count: int, workers: int | None) -> bool:
 
 
 def _alongside(count: int, workers: int | None) -> bool:
-    return workers is None and count >= BESIDE_MIN_PAGES and cpus() > 1 \
-        and start_method() == "fork"
+    return workers is None and BESIDE_MIN_PAGES <= count <= BESIDE_MAX_PAGES \
+        and cpus() > 1 and start_method() == "fork"
 
 
 def _beside(render: Render, count: int) -> Iterator[Result]:
