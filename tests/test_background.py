@@ -112,7 +112,7 @@ def test_a_build_whose_child_fails_makes_them_itself(
     assert tree(out) == outputs(build(root, BuildOptions(build_time=BUILD_TIME)))
 
 
-def test_one_job_or_a_small_site_makes_them_in_the_build_itself(
+def test_one_job_a_small_or_a_very_large_site_makes_them_in_the_build_itself(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, _out = _portal(tmp_path)
     site = pipeline.load_site(root, BuildOptions(build_time=BUILD_TIME), pipeline.Diagnostics())
@@ -125,6 +125,9 @@ def test_one_job_or_a_small_site_makes_them_in_the_build_itself(
     assert not pipeline._beside(site, BuildOptions(), None)  # tests' in-memory builds
     monkeypatch.setattr(pipeline, "cpus", lambda: 1)
     assert not pipeline._beside(site, BuildOptions(), sink)
+    monkeypatch.setattr(pipeline, "cpus", lambda: 2)
+    monkeypatch.setattr(pipeline, "BESIDE_MAX_STORIES", len(site.stories) - 1)
+    assert not pipeline._beside(site, BuildOptions(), sink)  # too large: the child's copy
 
 
 def test_a_result_collected_early_ends_the_child_and_is_kept() -> None:
