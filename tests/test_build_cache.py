@@ -247,27 +247,37 @@ def test_a_prune_removes_only_entries_of_its_own_cache_that_were_not_kept(
     assert cache.get("a" * 64) == b"isi"
 
 
+def _twelve_stories() -> dict[str, str]:
+    return {f"content/stories/2024/s{n}.md": story_text(f"Kabar {n}", date=f"2024-03-{n:02} 09:30")
+            for n in range(1, 13)}
+
+
+def _rendered_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URL of every page this process renders (a forked worker's are not seen)."""
+    here: list[str] = []
+    real = templates.render
+
+    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
+        here.append(context["page"].url)
+        return real(env, name, context, *args)
+
+    monkeypatch.setattr(templates, "render", counted)
+    return here
+
+
 def test_a_site_past_the_worker_s_memory_budget_renders_its_pages_in_the_build(
         make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker beside the build copies about the build's memory as it goes: a site of
     more than BESIDE_MAX_PAGES pages (here: made small) renders every page in the build,
     with the same bytes."""
-    files = {f"content/stories/2024/s{n}.md": story_text(f"Kabar {n}", date=f"2024-03-{n:02} 09:30")
-             for n in range(1, 13)}
+    files = _twelve_stories()
     root = make_site(files)
     serial = _state(build_site(root, jobs=1))
     shutil.rmtree(root / ".cache")
     for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BESIDE_MAX_PAGES", 10)):
         monkeypatch.setattr(render_workers, name, value)
     monkeypatch.setattr(render_workers, "cpus", lambda: 2)
-    here: list[str] = []
-    real = templates.render
-
-    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
-        here.append(context["page"].url)  # only this process's calls are seen here
-        return real(env, name, context, *args)
-
-    monkeypatch.setattr(templates, "render", counted)
+    here = _rendered_here(monkeypatch)
     large = _state(build_site(root))
     assert large == serial
     pages = [path for path in large[0] if path.endswith(".html")]
@@ -280,8 +290,7 @@ def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(
     some of the pages while the build renders the others and stores them all. Bytes,
     diagnostics (a template error in either process) and the page cache are a serial
     build's."""
-    files = {f"content/stories/2024/s{n}.md": story_text(f"Kabar {n}", date=f"2024-03-{n:02} 09:30")
-             for n in range(1, 13)}
+    files = _twelve_stories()
     root = make_site({**files, "site.yaml": MINIMAL_SITE_YAML + "theme: mine\n",
                       "themes/mine/templates/partials/footer.html": "<footer>x</footer>\n"})
     serial = _state(build_site(root, jobs=1))
@@ -289,14 +298,7 @@ def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(
     monkeypatch.setattr(render_workers, "BESIDE_MIN_PAGES", 2)
     monkeypatch.setattr(render_workers, "CHUNK", 1)
     monkeypatch.setattr(render_workers, "cpus", lambda: 2)
-    here: list[str] = []
-    real = templates.render
-
-    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
-        here.append(context["page"].url)  # only this process's calls are seen here
-        return real(env, name, context, *args)
-
-    monkeypatch.setattr(templates, "render", counted)
+    here = _rendered_here(monkeypatch)
     beside = _state(build_site(root))
     assert beside == serial
     pages = [path for path in beside[0] if path.endswith(".html")]
