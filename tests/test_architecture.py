@@ -56,6 +56,7 @@ LIBRARIES: dict[str, set[str]] = {
     "nh3": {"content.sanitize"},
     "PIL": {"content.images", "publish.cards", "publish.variants"},
     "jinja2": {"render.templates"},
+    "markupsafe": {"render.templates"},  # Jinja2's own: the Markup a partial returns
     "babel": {"render.dates"},
     "feedgen": {"publish.feeds"},
     "pagefind": {"publish.search"},

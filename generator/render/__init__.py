@@ -74,6 +74,8 @@ class Pages:
                                                   asset_url, cache_dir)
         self.asset_urls = asset_urls
         self.views = Views(site, self.dates[site.config.language])
+        #: `partial_cached` of this build's templates: its HTML is made from this site.
+        self.partial_cached = templates.partials(self.env)
         #: Rendered pages kept between builds (none in `kabar serve`, which has no cache).
         self.cache = PageCache(cache_dir / "pages", theme, site.config, site.config.timezone,
                                shared=[self.views.t_for(lang) for lang in LANGUAGES]) \
@@ -146,6 +148,8 @@ class Pages:
             if key is not None and (found := self._found(key, held)) is not None:
                 return found
         context["page"] = spec.full_page()
+        # Not in the key: what a cached partial makes is a function of the context.
+        context["partial_cached"] = self.partial_cached
         html = templates.render(self.env, spec.template, context, self.root, problems)
         if html is None:
             return None, "", False
