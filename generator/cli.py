@@ -76,9 +76,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="jumlah proses untuk front matter, Markdown, dan halaman (bawaan: "
                    "front matter dan Markdown sebanyak CPU bila banyak cerita, sitemap dan "
-                   "feed di proses kedua, halaman di proses utama ditambah satu proses "
-                   "pendamping bila halamannya banyak; N>1 lebih cepat tetapi butuh lebih "
-                   "banyak memori; 1: tanpa proses tambahan)")
+                   "feed di proses kedua dari 1.000 sampai 50.000 cerita, halaman di proses "
+                   "utama ditambah satu proses pendamping dari 2.000 sampai 100.000 halaman; "
+                   "N>1 lebih cepat tetapi butuh lebih banyak memori; 1: tanpa proses "
+                   "tambahan)")
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("check", help="periksa semua konten tanpa menulis apa pun")
