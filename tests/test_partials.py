@@ -5,6 +5,7 @@ golden site (test_golden.py) holds their bytes from before, when they were inclu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -103,15 +104,19 @@ def test_its_html_is_not_escaped_again_and_its_values_are() -> None:
     assert "<b>1 &lt;script&gt;x&lt;/script&gt; id" in html
 
 
-def test_a_theme_card_that_reads_more_of_the_page_fails_at_its_line(
-        make_site: SiteMaker) -> None:
-    root = make_site({
+def _with_card(make_site: SiteMaker, card: str) -> Path:
+    """A portal of one story whose theme, extending the default, has its own card."""
+    return make_site({
         "site.yaml": MINIMAL_SITE_YAML + "theme: kartu\n",
         "themes/kartu/theme.yaml": "name: kartu\nextends: default\n",
-        "themes/kartu/templates/partials/card.html":
-            "<article>{{ item.title }}\n{{ page.url }}</article>\n",
+        "themes/kartu/templates/partials/card.html": card,
         "content/stories/2024/a.md": story_text(),
     })
+
+
+def test_a_theme_card_that_reads_more_of_the_page_fails_at_its_line(
+        make_site: SiteMaker) -> None:
+    root = _with_card(make_site, "<article>{{ item.title }}\n{{ page.url }}</article>\n")
     with pytest.raises(BuildFailed) as exc:
         build_site(root)
     errors = exc.value.diagnostics.errors
@@ -122,14 +127,8 @@ def test_a_theme_card_that_reads_more_of_the_page_fails_at_its_line(
 
 def test_a_theme_card_made_from_what_it_is_given_is_on_every_list(
         make_site: SiteMaker) -> None:
-    root = make_site({
-        "site.yaml": MINIMAL_SITE_YAML + "theme: kartu\n",
-        "themes/kartu/theme.yaml": "name: kartu\nextends: default\n",
-        "themes/kartu/templates/partials/card.html":
-            '<article class="mine">{{ item.title }} ({{ t.home }}, {{ site.title }},'
-            " {{ item.date|date_long }})</article>\n",
-        "content/stories/2024/a.md": story_text(),
-    })
+    root = _with_card(make_site, '<article class="mine">{{ item.title }} ({{ t.home }},'
+                      " {{ site.title }}, {{ item.date|date_long }})</article>\n")
     files = {o.path: o.data.decode() for o in build_site(root).outputs
              if o.path.endswith(".html")}
     card = '<article class="mine">Posyandu Baru (Beranda, Kabar Uji, 12 Maret 2024)</article>'
