@@ -15,6 +15,7 @@ import pytest
 
 from generator.build import BuildOptions, BuildResult, build
 from generator.cache import INDEX, PackCache
+from generator.render import templates
 from generator.writer import write
 
 pytest_plugins = ["conftest_golden", "reliability"]
@@ -189,3 +190,17 @@ class Recorder:
         self._seen.add(self._prefix + name)
         value = getattr(self._real, name)
         return Recorder(value, self._seen, "meta.") if name == "meta" else value
+
+
+def rendered_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The URL of every page this process renders from now on (a forked worker's are not
+    seen): templates.render, counted."""
+    here: list[str] = []
+    real = templates.render
+
+    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
+        here.append(context["page"].url)
+        return real(env, name, context, *args)
+
+    monkeypatch.setattr(templates, "render", counted)
+    return here

@@ -21,6 +21,7 @@ from conftest import (
     outputs,
     pack_entry,
     pack_keys,
+    rendered_here,
     replace_pack_entry,
     story_text,
 )
@@ -31,7 +32,6 @@ from generator.build import BuildOptions, BuildResult, load_site
 from generator.cache import FileCache, sealed
 from generator.content import Memo, bodies
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
-from generator.render import templates
 from generator.render import workers as render_workers
 
 
@@ -252,19 +252,6 @@ def _twelve_stories() -> dict[str, str]:
             for n in range(1, 13)}
 
 
-def _rendered_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The URL of every page this process renders (a forked worker's are not seen)."""
-    here: list[str] = []
-    real = templates.render
-
-    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
-        here.append(context["page"].url)
-        return real(env, name, context, *args)
-
-    monkeypatch.setattr(templates, "render", counted)
-    return here
-
-
 def test_a_site_past_the_worker_s_memory_budget_renders_its_pages_in_the_build(
         make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker beside the build copies about the build's memory as it goes: a site of
@@ -277,7 +264,7 @@ def test_a_site_past_the_worker_s_memory_budget_renders_its_pages_in_the_build(
     for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BESIDE_MAX_PAGES", 10)):
         monkeypatch.setattr(render_workers, name, value)
     monkeypatch.setattr(render_workers, "cpus", lambda: 2)
-    here = _rendered_here(monkeypatch)
+    here = rendered_here(monkeypatch)
     large = _state(build_site(root))
     assert large == serial
     pages = [path for path in large[0] if path.endswith(".html")]
@@ -298,7 +285,7 @@ def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(
     monkeypatch.setattr(render_workers, "BESIDE_MIN_PAGES", 2)
     monkeypatch.setattr(render_workers, "CHUNK", 1)
     monkeypatch.setattr(render_workers, "cpus", lambda: 2)
-    here = _rendered_here(monkeypatch)
+    here = rendered_here(monkeypatch)
     beside = _state(build_site(root))
     assert beside == serial
     pages = [path for path in beside[0] if path.endswith(".html")]

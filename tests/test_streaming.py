@@ -9,13 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BUILD_TIME, REPO, SOURCE_DATE_EPOCH, outputs, pack_keys
+from conftest import BUILD_TIME, REPO, SOURCE_DATE_EPOCH, outputs, pack_keys, rendered_here
 
 from generator import build as pipeline
 from generator import urls
 from generator.build import BuildOptions, BuildResult, build
 from generator.diagnostics import BuildFailed
-from generator.render import templates
 from generator.render import workers as page_workers
 from generator.writer import MARKER, staging
 
@@ -139,14 +138,7 @@ def test_pages_the_output_already_has_are_neither_read_nor_rendered(
     root = tmp_path / "portal"
     shutil.copytree(GOLDEN, root, ignore=shutil.ignore_patterns(".cache"))
     out = tmp_path / "site" / "output"
-    rendered: list[str] = []
-    render = templates.render
-
-    def counted(env, name, context, *args):  # type: ignore[no-untyped-def]
-        rendered.append(context["page"].url)
-        return render(env, name, context, *args)
-
-    monkeypatch.setattr(templates, "render", counted)
+    rendered = rendered_here(monkeypatch)
     streamed(root, out)
     pages = len(rendered)
     assert pages > 20
