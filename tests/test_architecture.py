@@ -17,15 +17,16 @@ ALLOWED: dict[str, set[str]] = {
     "model": {"config.schema"},
     "urls": set(),
     "cache": set(),  # the content-hash file cache under .cache/ (standard library only)
-    "workers": set(),  # how many worker processes, started how (standard library only)
+    "memory": set(),  # a process's memory (PSS), freed memory handed back (stdlib only)
+    "workers": {"memory"},  # how many worker processes, started how (standard library only)
     "readahead": {"workers"},  # the kernel asked to read a build's files first (stdlib only)
     "spill": set(),  # bodies kept in a temporary file during a build (standard library only)
     "config": {"config.schema", "diagnostics", "invisible"},
     "content": {"cache", "workers", "spill", "config", "config.schema", "diagnostics", "invisible",
                 "model", "urls"},
     "structure": {"config", "config.schema", "model", "urls"},
-    "render": {"cache", "workers", "spill", "config", "config.schema", "diagnostics", "model",
-               "urls", "structure"},
+    "render": {"cache", "workers", "memory", "spill", "config", "config.schema", "diagnostics",
+               "model", "urls", "structure"},
     "publish": {"cache", "config", "config.schema", "diagnostics", "model", "urls", "structure"},
     "writer": {"model"},
     "build": {"spill", "workers", "readahead", "config", "config.schema", "content",

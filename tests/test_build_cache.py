@@ -6,6 +6,7 @@ gives the same bytes and the same diagnostics, in the same order.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,7 @@ from generator.build import BuildOptions, BuildResult, load_site
 from generator.cache import FileCache, sealed
 from generator.content import Memo, bodies
 from generator.diagnostics import BuildFailed, Diagnostics, format_report
+from generator.render import templates
 from generator.render import workers as render_workers
 
 
@@ -200,7 +202,9 @@ def test_parallel_and_serial_builds_are_identical(
     monkeypatch.setattr(bodies, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(workers, "ProcessPoolExecutor", Pool)
     parallel = _state(build_site(portal, jobs=2))  # worker processes, even for a small site
-    assert pools == ["fork", "fork", "fork"]  # front matter, Markdown bodies, pages
+    # Front matter and pages forked (they share the Site); the Markdown bodies from the
+    # fork server (they need only what they are sent).
+    assert pools == ["fork", "forkserver", "fork"]
     assert parallel == serial
     assert len(_bodies(portal)) == 4  # what the workers rendered was kept
     pages = [path for path in parallel[0] if path.endswith(".html")]
@@ -269,6 +273,44 @@ def test_a_site_past_the_worker_s_memory_budget_renders_its_pages_in_the_build(
     assert large == serial
     pages = [path for path in large[0] if path.endswith(".html")]
     assert len(pages) > 10 and len(here) == len(pages)
+
+
+def test_the_worker_beside_the_build_ends_when_the_build_s_memory_is_spent(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past BUDGET_MB (the processes' PSS, read from /proc; here made to pass it at the
+    third look) the worker is handed no more chunks and ends, and the build renders
+    every page left itself, with the same bytes."""
+    root = make_site(_twelve_stories())
+    serial = _state(build_site(root, jobs=1))
+    shutil.rmtree(root / ".cache")
+    for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BUDGET_EVERY", 0)):
+        monkeypatch.setattr(render_workers, name, value)
+    monkeypatch.setattr(render_workers, "cpus", lambda: 2)
+    real_pss = render_workers.pss_mb
+    looked: list[int] = []
+
+    def pss_mb(pid: int) -> int | None:
+        looked.append(pid)
+        size = real_pss(pid)
+        assert size is not None and size > 0  # a real process's real memory
+        return size if len(looked) <= 4 else render_workers.BUDGET_MB  # two looks, then over
+
+    monkeypatch.setattr(render_workers, "pss_mb", pss_mb)
+    alive: list[bool] = []
+    real_render = templates.render
+
+    def render(*args: Any) -> Any:
+        worker = next((pid for pid in looked if pid != os.getpid()), None)
+        alive.append(worker is not None and Path(f"/proc/{worker}").exists())
+        return real_render(*args)
+
+    monkeypatch.setattr(templates, "render", render)
+    spent = _state(build_site(root))
+    assert spent == serial
+    pages = [path for path in spent[0] if path.endswith(".html")]
+    assert len(alive) == len(pages) - 2  # the worker was handed two pages, then none
+    assert alive[0] and not alive[-1]  # and it ended while the build went on
+    assert len(set(looked)) == 2  # the build's own process and the worker
 
 
 def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(

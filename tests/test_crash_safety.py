@@ -264,8 +264,15 @@ def stuck(*_args):
     time.sleep(600)
 
 kind = sys.argv[4]
-if kind == "markdown":
-    bodies._render_in_worker = stuck
+if kind == "markdown":  # its workers start from the fork server: stuck by what they import
+    folder = Path(sys.argv[2]).parent / "stuck"
+    folder.mkdir()
+    (folder / "kabar_stuck.py").write_text(
+        "import os, time\\nfrom pathlib import Path\\n\\ndef stuck(*_args):\\n"
+        f"    Path({sys.argv[2]!r}, str(os.getpid())).touch()\\n    time.sleep(600)\\n")
+    sys.path.insert(0, str(folder))  # the fork server is given this process's path
+    import kabar_stuck
+    bodies._render_in_worker = kabar_stuck.stuck
 elif kind == "checks":
     workers._call_chunk = stuck  # the first forked_map of a build: the front matter
 elif kind == "sitemaps":  # the child making the sitemaps and feeds beside the pages

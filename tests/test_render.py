@@ -30,6 +30,19 @@ def test_dates_are_written_the_indonesian_way() -> None:
     assert DateFormatter("en", WIB).date(moment, "full") == "Saturday, 8 September 2018"
 
 
+def test_a_date_is_the_site_zone_day_whatever_was_formatted_before() -> None:
+    # Texts are reused by the local day: an instant late in the UTC day is the next day
+    # in WIB, and the same day in UTC+5 keeps its own text.
+    dates = DateFormatter("id", WIB)
+    assert dates.date(datetime(2018, 9, 8, 2, 30, tzinfo=ZoneInfo("UTC"))) == "8 September 2018"
+    assert dates.date(datetime(2018, 9, 8, 18, 0, tzinfo=ZoneInfo("UTC"))) == "9 September 2018"
+    assert dates.date(datetime(2018, 9, 8, 23, 59, tzinfo=WIB), "full") == "Sabtu, 8 September 2018"
+    assert dates.date(datetime(2018, 9, 9, 0, 0, tzinfo=WIB), "full") == "Minggu, 9 September 2018"
+    assert dates.date(datetime(2018, 9, 9, 0, 0, tzinfo=WIB), "short") == "09/09/18"
+    other = DateFormatter("id", ZoneInfo("Asia/Karachi"))
+    assert other.date(datetime(2018, 9, 8, 18, 0, tzinfo=ZoneInfo("UTC"))) == "8 September 2018"
+
+
 def test_both_languages_have_the_same_strings() -> None:
     assert set(STRINGS["id"]) == set(STRINGS["en"])
     assert all(value.strip() for lang in STRINGS.values() for value in lang.values())

@@ -18,7 +18,7 @@ in the order the jobs were given.
 
 from __future__ import annotations
 
-import gc
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -38,7 +38,7 @@ from generator.content.discover import PAGES
 from generator.content.markdown import ENGINE, Problem, Resolved, Resolver, Unresolved, render
 from generator.model import Asset, RenderedBody, TocEntry
 from generator.spill import Spill
-from generator.workers import cpus, start_method, watch_parent
+from generator.workers import cpus, fresh_start_method, shared_with_workers, watch_parent
 
 #: With no explicit job count, worker processes start only for at least this many bodies
 #: to render: starting them costs about as much as rendering a few hundred serially.
@@ -185,7 +185,7 @@ def _still(asked: list[Any], resolve: Resolver) -> bool:
 
 def _render_many(jobs: list[Job], links: Links, workers: int | None) -> Iterator[bytes]:
     count = workers if workers is not None else cpus()
-    method = start_method()
+    method = fresh_start_method()
     enough = len(jobs) >= (2 if workers is not None else MIN_PARALLEL)
     if count <= 1 or not enough or method is None:
         return (_render_job(links, job) for job in jobs)
@@ -197,20 +197,12 @@ def _in_workers(jobs: list[Job], links: Links, count: int, method: str) -> Itera
     if method == "forkserver":  # only this module is imported there, never the caller's
         context.set_forkserver_preload([__name__])
     chunk = max(1, min(64, len(jobs) // (count * 8)))
-    # A forked worker shares the build's memory until something writes to it, and the
-    # cycle collector writes to every object it visits: frozen, the parent's objects are
-    # not visited in the workers (on 10k stories a cold build's peak was the workers'
-    # private copies of the parent's content).
-    frozen = method == "fork"
-    if frozen:
-        gc.freeze()
-    try:
-        with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
-                                 initargs=(links,)) as pool:
-            yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
-    finally:
-        if frozen:
-            gc.unfreeze()
+    # Forked workers share the build's memory: see shared_with_workers (on 10k stories a
+    # cold build's peak was the workers' private copies of the parent's content).
+    shared = shared_with_workers() if method == "fork" else contextlib.nullcontext()
+    with shared, ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                                     initargs=(links,)) as pool:
+        yield from pool.map(_render_in_worker, jobs, chunksize=chunk)
 
 
 _WORKER_LINKS: Links | None = None

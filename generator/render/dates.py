@@ -20,6 +20,9 @@ class DateFormatter:
         # A story's date is printed on its page and on every list it appears in; Babel
         # is slow, and equal aware datetimes are the same instant, so the same text.
         self._memo: dict[tuple[str, datetime], str] = {}
+        # The date patterns read only the day: 100,000 stories fall on about 2,000 days,
+        # so Babel formats each day once (it was 3 % of the page stage at 100k).
+        self._days: dict[tuple[str, date], str] = {}
 
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)
@@ -27,7 +30,11 @@ class DateFormatter:
     def date(self, value: datetime, style: str = "long") -> str:
         text = self._memo.get((style, value))
         if text is None:
-            text = format_date(self.local(value), _PATTERNS[style], locale=self.locale)
+            day = self.local(value).date()
+            text = self._days.get((style, day))
+            if text is None:
+                text = self._days[(style, day)] = format_date(day, _PATTERNS[style],
+                                                              locale=self.locale)
             self._memo[(style, value)] = text
         return text
 

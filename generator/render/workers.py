@@ -15,32 +15,48 @@ Without one, a large site (up to BESIDE_MAX_PAGES: the worker's memory grows to 
 the parent's) on a machine with a second CPU gets one worker beside the parent
 (`_beside`): the parent renders some chunks itself, and between them writes every page
 (the build's consumer), while the worker renders the others. Chunks are handed to the
-worker at most WINDOW ahead, so its finished pages wait in memory only that far.
+worker at most WINDOW ahead, so its finished pages wait in memory only that far, and
+only while the two processes hold less than BUDGET_MB together: past it the worker
+ends and the parent renders the rest.
 A process running other threads (kabar serve) renders serially, since forking those
 could deadlock a child.
 """
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
+import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from generator.diagnostics import Diagnostic, Diagnostics
-from generator.workers import chunks, cpus, forked_map, start_method, watch_parent
+from generator.memory import pss_mb
+from generator.workers import (
+    chunks,
+    cpus,
+    forked_map,
+    shared_with_workers,
+    start_method,
+    watch_parent,
+)
 
 CHUNK = 64
 #: Fewer pages than this: no worker beside the parent (forking costs more than it saves).
 BESIDE_MIN_PAGES = 2000
 #: More pages than this: no worker beside the parent either. Its memory grows with what
 #: it touches (reference counts copy the parent's memory pages it reads; the views it
-#: makes are its own) to about the parent's size by the end of the stage: on 100,000
-#: stories (205,224 pages) the worker reached 1.6 GB and the build's process tree
-#: 3.35 GB, over the 3 GB target. A fresh fork every 32 chunks still peaked at 3.13 GB
-#: and took 90 s longer: each fork shares the memory again, so both processes copy again.
-BESIDE_MAX_PAGES = 100_000
+#: makes are its own) to about the parent's size by the end of the stage. On 100,000
+#: stories (205,224 pages) the build and the worker beside it held 2.9 GB together at
+#: the end of the stage (3.35 GB before the build handed freed memory back before
+#: forking, and its Markdown workers came from the fork server).
+BESIDE_MAX_PAGES = 250_000
+#: And the worker is handed no more chunks once the build's processes hold this much
+#: together (PSS), and then ends, so a larger site's build stays under 3 GB: the parent
+#: renders the rest alone. Looked at every BUDGET_EVERY seconds.
+BUDGET_MB = 2_600
+BUDGET_EVERY = 2.0
 #: Of every PATTERN chunks, the worker beside the parent renders those marked 1: the
 #: parent also writes every page, so it renders fewer.
 PATTERN = (0, 1, 1)
@@ -82,14 +98,14 @@ def _beside(render: Render, count: int) -> Iterator[Result]:
     pages = chunks(count, CHUNK)
     theirs = iter([n for n in range(len(pages)) if PATTERN[n % len(PATTERN)]])
     pending: deque[tuple[int, Future[list[Result]]]] = deque()
-    # Frozen, the parent's objects are not visited by the worker's cycle collector, which
-    # would otherwise write to (and so copy) every page of them.
-    gc.freeze()
     try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=watch_parent) as pool:
+        with shared_with_workers(), ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("fork"),
+                initializer=watch_parent) as pool:
+            budget = _Budget(pool.submit(os.getpid).result())
+
             def hand_on() -> None:
-                number = next(theirs, None)
+                number = None if budget.spent() else next(theirs, None)
                 if number is not None:
                     pending.append((number, pool.submit(_chunk, pages[number])))
 
@@ -102,9 +118,28 @@ def _beside(render: Render, count: int) -> Iterator[Result]:
                     yield from results
                 else:
                     yield from (_one(render, n) for n in chunk)
+                if budget.over and not pending and not budget.ended:
+                    pool.shutdown()  # its memory goes now, not at the end of the stage
+                    budget.ended = True
     finally:
         _RENDER = None
-        gc.unfreeze()
+
+
+class _Budget:
+    """Whether the build and the worker beside it hold more than BUDGET_MB together:
+    looked at every BUDGET_EVERY seconds, and once over, over for good."""
+
+    def __init__(self, worker: int) -> None:
+        self.worker, self.over = worker, False
+        self.ended = False  # the worker, once over and given back its last chunk
+        self.looked = time.monotonic()
+
+    def spent(self) -> bool:
+        if not self.over and time.monotonic() - self.looked >= BUDGET_EVERY:
+            self.looked = time.monotonic()
+            sizes = (pss_mb(os.getpid()), pss_mb(self.worker))
+            self.over = None not in sizes and sum(s or 0 for s in sizes) > BUDGET_MB
+        return self.over
 
 
 def _forked(render: Render, count: int, workers: int) -> Iterator[Result]:
