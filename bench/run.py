@@ -57,7 +57,8 @@ HUGO_SERVE_README = 0.9  # ../shared/bench/README.md: Hugo's watch-mode rebuild,
 @dataclass
 class Measure:
     wall: float  # seconds
-    cpu: float  # seconds, user + system, the process and its waited-for descendants
+    cpu: float  # seconds, user + system: the process, its waited-for descendants, and fork
+                #   servers it started with the workers they waited for
     peak_mb: float  # highest sum of PSS over the process tree, MB
     peak_rss_mb: float  # highest sum of RSS over the process tree (counts shared pages twice)
     out_mb: float  # bytes written to the output folder, MB
@@ -80,6 +81,34 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
+def _fork_servers(root: int, tree: list[int]) -> list[int]:
+    """The multiprocessing fork servers `root` started (kabar's Markdown workers come from
+    one). `root` never waits for a fork server, nor the server's workers, so their CPU
+    time is not in `root`'s rusage: it is read from the server, which reaps its workers."""
+    found = []
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                command = handle.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == root and b"multiprocessing.forkserver" in command:
+            found.append(pid)
+    return found
+
+
+def _cpu_with_children(pid: int) -> float:
+    """User + system seconds of `pid` and of the children it has waited for; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory(pid: int) -> tuple[int, int]:
     """(PSS, RSS) of one process in kB; (0, 0) when it is gone."""
     try:
@@ -98,18 +127,23 @@ def measure(command: list[str], out: Path | None, log: Path, cwd: Path = REPO) -
     with log.open("wb") as sink:
         proc = subprocess.Popen(command, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
         peak = peak_rss = 0
+        servers: dict[int, float] = {}  # fork servers: their CPU and their reaped workers'
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            sizes = [_memory(p) for p in _tree(proc.pid)]
+            tree = _tree(proc.pid)
+            sizes = [_memory(p) for p in tree]
             peak = max(peak, sum(s[0] for s in sizes))
             peak_rss = max(peak_rss, sum(s[1] for s in sizes))
+            for server in _fork_servers(proc.pid, tree):
+                servers[server] = max(servers.get(server, 0.0), _cpu_with_children(server))
             time.sleep(SAMPLE_SECONDS)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4 above
     wall = time.perf_counter() - started
     size, files = _size(out) if out is not None else (0, 0)
-    return Measure(wall=wall, cpu=usage.ru_utime + usage.ru_stime, peak_mb=peak / 1024,
+    cpu = usage.ru_utime + usage.ru_stime + sum(servers.values())
+    return Measure(wall=wall, cpu=cpu, peak_mb=peak / 1024,
                    peak_rss_mb=peak_rss / 1024, out_mb=size / 1e6, files=files,
                    status=proc.returncode)
 

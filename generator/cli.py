@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="jumlah proses untuk front matter, Markdown, dan halaman (bawaan: "
                    "front matter dan Markdown sebanyak CPU bila banyak cerita, sitemap dan "
                    "feed di proses kedua dari 1.000 sampai 50.000 cerita, halaman di proses "
-                   "utama ditambah satu proses pendamping dari 2.000 sampai 100.000 halaman; "
+                   "utama ditambah satu proses pendamping dari 2.000 sampai 250.000 halaman "
+                   "selama semua proses memakai kurang dari 2,6 GB; "
                    "N>1 lebih cepat tetapi butuh lebih banyak memori; 1: tanpa proses "
                    "tambahan)")
     p.set_defaults(run=_cmd_build)
