@@ -62,9 +62,8 @@ def fresh_start_method() -> str | None:
     """'forkserver' where it exists, else `start_method()`: for workers that need only what
     they are sent (the Markdown bodies and the links they may resolve). They start from a
     small server process instead of from the build, and so neither share nor copy its
-    memory. Forked from a build of 100,000 stories (1.5 GB), the Markdown workers took
-    6.1 ms of CPU per body instead of 4.4 (306 s for the stage instead of 220), the cost
-    of the memory they shared with it; at 10,000 stories the two were the same."""
+    memory (in one pair of 100k runs, forked from the build they took 6.1 ms of CPU per
+    body and 4.4 ms from the server; a noisy measurement, see docs/performance.md)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         return "forkserver"
     return start_method()
