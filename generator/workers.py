@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from generator.memory import release_free_memory
@@ -127,8 +128,8 @@ def watch_parent() -> None:
 
 def _running(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # noqa: PTH123 (a loop)
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1]
+        return state.split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
     except (OSError, IndexError):  # no /proc here: whether a signal would reach it
