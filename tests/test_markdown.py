@@ -3,8 +3,22 @@ sanitising."""
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown import inlinepatterns, treeprocessors
+
+from generator.content import markdown as km
 from generator.content.markdown import Resolved, Unresolved, is_local, render
 from generator.model import Asset
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _no_links(target: str) -> Resolved | Unresolved:
@@ -113,3 +127,81 @@ def test_text_is_read_from_the_sanitised_html_whatever_its_attributes_and_entiti
     # Judul RT | Warga RT 03 menulis b ber sama di sini | Paragraf kedua: "ber" and "sama"
     # are two runs of text (as html.parser handed them), counted as two words
     assert body.word_count == 13
+
+
+# --- inline patterns tried by their trigger strings (content/markdown.py's _TriggeredInline)
+
+_INLINE_ALPHABET = "ab `\\*_[]()!<>&#;^:/@.=\"'-|~\n0x"
+
+
+def _converters() -> tuple[Any, Any]:
+    """kabar's converter and the same one with Python-Markdown's stock inline processor."""
+    ours, stock = km._new_converter(), km._new_converter()
+    stock.treeprocessors.register(treeprocessors.InlineProcessor(stock), "inline", 20)
+    for md in (ours, stock):
+        md.treeprocessors["kabar-links"].collector = km._Collector(
+            "", lambda target: Resolved("/r/" + target))
+    return ours, stock
+
+
+_OURS, _STOCK = _converters()
+
+
+def _both(text: str) -> tuple[str, str]:
+    return _OURS.reset().convert(text), _STOCK.reset().convert(text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_INLINE_ALPHABET, max_size=80))
+def test_inline_patterns_tried_by_trigger_give_the_stock_output(text: str) -> None:
+    ours, stock = _both(text)
+    assert ours == stock
+
+
+def test_every_story_and_the_benchmark_corpus_render_as_with_the_stock_processor(
+        tmp_path: Path) -> None:
+    """The example portal, the tests' stories and 300 stories of the shared benchmark
+    corpus (links, emphasis, tables, footnotes, code, raw HTML): the same HTML, table of
+    contents and all."""
+    gen = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+    if not gen.is_file():
+        pytest.fail(f"{gen} missing: the shared folder beside the clone")
+    subprocess.run([sys.executable, str(gen), "--n", "300", "--out", str(tmp_path),
+                    "--seed", "3"], check=True, capture_output=True)
+    files = [*REPO.joinpath("content").rglob("*.md"), *REPO.joinpath("tests").rglob("*.md"),
+             *tmp_path.rglob("*.md")]
+    assert len(files) > 340
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        ours, stock = _both(text)
+        assert ours == stock, path
+        assert _OURS.toc_tokens == _STOCK.toc_tokens, path
+
+
+@pytest.mark.parametrize("source", sorted(km._TRIGGERS))
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=_INLINE_ALPHABET + "\\\\``[[!!<<&&**__", max_size=40))
+def test_a_pattern_matches_only_where_its_trigger_is(source: str, text: str) -> None:
+    if re.compile(source, re.DOTALL | re.UNICODE).search(text):
+        assert any(trigger in text for trigger in km._TRIGGERS[source])
+
+
+def test_every_inline_pattern_of_this_python_markdown_was_reviewed() -> None:
+    """A Python-Markdown whose regex changed still renders right (the pattern is then
+    tried on every text), only slower: this names the regex to read and add."""
+    unreviewed = [(name, pattern.getCompiledRegExp().pattern)
+                  for name, pattern in zip(
+                      [item.name for item in sorted(_OURS.inlinePatterns._priority,
+                                                    key=lambda item: -item.priority)],
+                      _OURS.inlinePatterns, strict=True)
+                  if km._triggers(pattern) is None]
+    assert unreviewed == []
+
+
+def test_a_pattern_without_a_trigger_is_tried_on_every_text() -> None:
+    md = km._new_converter()
+    md.inlinePatterns.register(
+        inlinepatterns.SimpleTagInlineProcessor(r"()~~(.+?)~~", "del"), "del", 65)
+    md.treeprocessors["kabar-links"].collector = km._Collector("", _no_links)
+    assert md.reset().convert("a ~~b~~ c *d*") == "<p>a <del>b</del> c <em>d</em></p>"
+    assert isinstance(md.treeprocessors["inline"], km._TriggeredInline)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.inlinepatterns import InlineProcessor as InlinePattern
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString
 
 from generator import invisible
 from generator.content.sanitize import ENGINE as SANITISER
@@ -95,19 +97,24 @@ def _converter(collector: _Collector) -> markdown.Markdown:
     """
     md: markdown.Markdown | None = getattr(_local, "md", None)
     if md is None:
-        md = markdown.Markdown(
-            extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
-                        _LinkExtension()],
-            extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
-                                       "toc_depth": "2-4"},
-                               "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
-            output_format="html",
-        )
-        _local.md = md
+        md = _local.md = _new_converter()
     md.reset()
     links = md.treeprocessors["kabar-links"]
     assert isinstance(links, _LinkTreeprocessor)
     links.collector = collector
+    return md
+
+
+def _new_converter() -> markdown.Markdown:
+    md = markdown.Markdown(
+        extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
+                    _LinkExtension()],
+        extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
+                                   "toc_depth": "2-4"},
+                           "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
+        output_format="html",
+    )
+    md.treeprocessors.register(_TriggeredInline(md), "inline", 20)  # the stock one's place
     return md
 
 
@@ -218,3 +225,79 @@ class _LinkExtension(Extension):
         # Priority 6: after the inline patterns (20) built the <a>/<img> elements, before
         # the toc processor (5) reads the headings.
         md.treeprocessors.register(_LinkTreeprocessor(md), "kabar-links", 6)
+
+
+#: What a text must contain for a pattern to match in it, for the regexes read and checked
+#: by hand (Python-Markdown 3.11): each needs one of these strings in its match or,
+#: for the backtick's run of backslashes, in its lookahead. A pattern is looked up by its
+#: regex's exact source, so a regex changed by a later Python-Markdown finds no entry
+#: and is searched for every time, as before (tests/test_markdown.py lists them).
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)`)": ("`",),  # backtick
+    r"\\(.)": ("\\",),  # escape
+    r"\[\^([^\]]*)\]": ("[^",),  # footnote reference
+    r"(?<!\!)\[": ("[",),  # reference, link, short_reference
+    r"\!\[": ("![",),  # image_link, image_reference, short_image_ref
+    r"<([A-Za-z][A-Za-z0-9+.-]*://[^<>]*)>": ("<",),  # autolink
+    r"<([^<> !]+@[^@<> ]+)>": ("<",),  # automail
+    r"  \n": ("  \n",),  # linebreak
+    # raw HTML: the whole regex is one group that starts with "<"
+    (r'''(<(\/?+[a-zA-Z][^\s"'<>@]*+(?:\s+[^\s"'=<>]++(?:\s*+=\s*+(?:'''
+     r'''"[^"]*+"|'[^']*+'|[^\s"'=<>]++))?+)*+\s*+/?|!--(?:(?!<!--|-->).)*'''
+     r'''--|[?](?:(?!<[?]|[?]>).)*[?]|!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)'''): ("<",),
+    r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)": ("&",),  # entity
+    r"\*|_": ("*", "_"),  # em_strong
+}
+
+
+def _triggers(pattern: object) -> tuple[str, ...] | None:
+    if not isinstance(pattern, InlinePattern):
+        return None
+    return _TRIGGERS.get(pattern.getCompiledRegExp().pattern)
+
+
+class _TriggeredInline(InlineProcessor):
+    """Python-Markdown's inline processor, trying only the patterns a text can match.
+
+    The stock processor calls every inline pattern (15 here) on every run of text, each
+    through a Python method that sets up a regex iterator, and most texts contain nothing
+    any of them looks for: that was 40 % of rendering a body. Here a pattern is tried only
+    when the text holds one of its trigger strings (goldmark's trigger bytes, which Hugo
+    renders with) and its regex finds something from where the search stands; otherwise
+    the stock method would have returned "no match" and this moves to the next pattern
+    the same way. Everything else is the stock code, so the output is the same
+    (tests/test_markdown.py compares both on every body it has).
+    """
+
+    def run(self, tree: ET.Element, ancestors: list[str] | None = None) -> ET.Element:
+        # A pattern with no reviewed triggers has the empty string: found in every text.
+        self._plan = [(pattern, _triggers(pattern) or ("",),
+                       pattern.getCompiledRegExp().search
+                       if isinstance(pattern, InlinePattern) else None)
+                      for pattern in self.inlinePatterns]
+        return super().run(tree, ancestors)
+
+    # The stock loop, by its (name-mangled) name; the patterns are applied by the stock
+    # method, which calls this one again for the text inside what they made.
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if isinstance(data, AtomicString):
+            return data
+        plan = self._plan
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        start = 0
+        while patternIndex < len(plan):
+            pattern, triggers, search = plan[patternIndex]
+            if search is not None:
+                found = False
+                for trigger in triggers:  # a loop, not any(): this runs 500 times a story
+                    if trigger in data:
+                        found = True
+                        break
+                if not found or search(data, start) is None:
+                    patternIndex += 1
+                    start = 0  # as the stock method answers "no match"
+                    continue
+            data, matched, start = apply(pattern, data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
