@@ -4,6 +4,7 @@ golden site (test_golden.py) holds their bytes from before, when they were inclu
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,25 @@ def test_a_theme_card_made_from_what_it_is_given_is_on_every_list(
     lists = [path for path, html in files.items() if card in html]
     assert {"index.html", "kategori/kesehatan/index.html", "tag/posyandu/index.html",
             "arsip/2024/index.html"} <= set(lists)
+
+
+def test_the_header_uses_the_macros_its_page_template_imported(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing the macros with the page's context builds a module at every import (a
+    context-bound import is never cached): the header takes the page's own, once per page,
+    as the cards do."""
+    importers: list[str] = []
+    make_module = jinja2.Template.make_module
+
+    def counted(self: jinja2.Template, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "partials/macros.html":
+            importers.append(sys._getframe(1).f_globals.get("name", "?"))
+        return make_module(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "make_module", counted)
+    root = make_site({"content/stories/2024/a.md": story_text()})
+    pages = {o.path for o in build_site(root).outputs if o.path.endswith(".html")}
+    assert {"index.html", "404.html"} <= pages
+    assert importers.count("story.html") == 1 and importers.count("home.html") == 1
+    # only on the 404 page, whose template uses no macros
+    assert importers.count("partials/header.html") == 1
