@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import MINIMAL_SITE_YAML, SiteMaker, build_site, outputs, story_text
 
 from generator.diagnostics import BuildFailed
+from generator.render import dates as dates_module
 from generator.render.dates import DateFormatter
 from generator.render.strings import STRINGS
 from generator.render.views import describe
@@ -41,6 +43,29 @@ def test_a_date_is_the_site_zone_day_whatever_was_formatted_before() -> None:
     assert dates.date(datetime(2018, 9, 9, 0, 0, tzinfo=WIB), "short") == "09/09/18"
     other = DateFormatter("id", ZoneInfo("Asia/Karachi"))
     assert other.date(datetime(2018, 9, 8, 18, 0, tzinfo=ZoneInfo("UTC"))) == "8 September 2018"
+
+
+def test_a_time_is_the_site_zone_minute_and_babel_formats_each_minute_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[datetime] = []
+    real = dates_module.format_time
+
+    def counted(value: datetime, *args: Any, **kwargs: Any) -> str:
+        calls.append(value)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(dates_module, "format_time", counted)
+    dates = DateFormatter("id", WIB)
+    assert dates.time(datetime(2018, 9, 8, 9, 30, tzinfo=WIB)) == "09.30 WIB"
+    assert dates.time(datetime(2024, 3, 1, 9, 30, tzinfo=WIB)) == "09.30 WIB"
+    assert dates.time(datetime(2024, 3, 1, 9, 30, tzinfo=ZoneInfo("UTC"))) == "16.30 WIB"
+    assert len(calls) == 2  # 09.30 once for both days, then 16.30
+    # The same local minute at another offset is another text (summer and winter time).
+    europe = DateFormatter("en", ZoneInfo("Europe/Amsterdam"))
+    assert europe.time(datetime(2024, 1, 10, 9, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))) \
+        == "09:30 UTC+1"
+    assert europe.time(datetime(2024, 7, 10, 9, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))) \
+        == "09:30 UTC+2"
 
 
 def test_both_languages_have_the_same_strings() -> None:

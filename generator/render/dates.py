@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from babel.dates import format_date, format_time
 
@@ -23,6 +23,7 @@ class DateFormatter:
         # The date patterns read only the day: 100,000 stories fall on about 2,000 days,
         # so Babel formats each day once (it was 3 % of the page stage at 100k).
         self._days: dict[tuple[str, date], str] = {}
+        self._minutes: dict[tuple[int, int, timedelta | None], str] = {}
 
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.zone)
@@ -42,8 +43,14 @@ class DateFormatter:
         text = self._memo.get(("time", value))
         if text is None:
             local = self.local(value)
-            pattern = "HH.mm" if self.locale.startswith("id") else "HH:mm"
-            text = f"{format_time(local, pattern, locale=self.locale)} {zone_label(local)}"
+            # The pattern reads the hour and minute, the label the offset: Babel formats
+            # each local minute once, not every story's time (2.6 % of the page stage).
+            minute = (local.hour, local.minute, local.utcoffset())
+            text = self._minutes.get(minute)
+            if text is None:
+                pattern = "HH.mm" if self.locale.startswith("id") else "HH:mm"
+                text = self._minutes[minute] = (f"{format_time(local, pattern, locale=self.locale)}"
+                                                f" {zone_label(local)}")
             self._memo[("time", value)] = text
         return text
 
