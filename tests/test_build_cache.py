@@ -313,6 +313,41 @@ def test_the_worker_beside_the_build_ends_when_the_build_s_memory_is_spent(
     assert len(set(looked)) == 2  # the build's own process and the worker
 
 
+def test_a_worker_ended_by_the_budget_is_forked_again_while_the_build_alone_is_small(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first worker passes the budget at its third look and ends; the build alone
+    (its real PSS, far under AGAIN_BELOW_MB) forks a second one, which renders the
+    chunks it is given to the end. Same bytes as a serial build."""
+    root = make_site(_twelve_stories())
+    serial = _state(build_site(root, jobs=1))
+    shutil.rmtree(root / ".cache")
+    for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BUDGET_EVERY", 0)):
+        monkeypatch.setattr(render_workers, name, value)
+    monkeypatch.setattr(render_workers, "cpus", lambda: 2)
+    real_pss = render_workers.pss_mb
+    workers: list[int] = []
+    first_looks: list[int] = []
+
+    def pss_mb(pid: int) -> int | None:
+        size = real_pss(pid)
+        assert size is not None and size > 0
+        if pid != os.getpid() and pid not in workers:
+            workers.append(pid)
+        if workers and pid == workers[0]:
+            first_looks.append(pid)
+            if len(first_looks) > 2:
+                return render_workers.BUDGET_MB
+        return size
+
+    monkeypatch.setattr(render_workers, "pss_mb", pss_mb)
+    here = rendered_here(monkeypatch)
+    again = _state(build_site(root))
+    assert again == serial
+    pages = [path for path in again[0] if path.endswith(".html")]
+    assert len(workers) == 2  # the first, ended at the budget, and the one forked again
+    assert len(pages) > 20 and len(here) <= len(pages) // 2  # the second rendered its share
+
+
 def test_a_worker_beside_the_build_renders_some_pages_and_changes_nothing(
         make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large site on two CPUs (here: made to count as one): one forked worker renders
