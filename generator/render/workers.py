@@ -17,7 +17,8 @@ the parent's) on a machine with a second CPU gets one worker beside the parent
 (the build's consumer), while the worker renders the others. Chunks are handed to the
 worker at most WINDOW ahead, so its finished pages wait in memory only that far, and
 only while the two processes hold less than BUDGET_MB together: past it the worker
-ends and the parent renders the rest.
+ends, and a new one is forked while the parent alone holds less than AGAIN_BELOW_MB
+(else the parent renders the rest).
 A process running other threads (kabar serve) renders serially, since forking those
 could deadlock a child.
 """
