@@ -275,17 +275,25 @@ def test_a_site_past_the_worker_s_memory_budget_renders_its_pages_in_the_build(
     assert len(pages) > 10 and len(here) == len(pages)
 
 
-def test_the_worker_beside_the_build_ends_when_the_build_s_memory_is_spent(
-        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past BUDGET_MB (the processes' PSS, read from /proc; here made to pass it at the
-    third look) the worker is handed no more chunks and ends, and the build renders
-    every page left itself, with the same bytes."""
+def _site_for_the_budget(make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch,
+                         ) -> tuple[Path, Any]:
+    """A portal built serially (its state returned), its cache gone, and a worker beside
+    the build for every page, its budget looked at on every chunk."""
     root = make_site(_twelve_stories())
     serial = _state(build_site(root, jobs=1))
     shutil.rmtree(root / ".cache")
     for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BUDGET_EVERY", 0)):
         monkeypatch.setattr(render_workers, name, value)
     monkeypatch.setattr(render_workers, "cpus", lambda: 2)
+    return root, serial
+
+
+def test_the_worker_beside_the_build_ends_when_the_build_s_memory_is_spent(
+        make_site: SiteMaker, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past BUDGET_MB (the processes' PSS, read from /proc; here made to pass it at the
+    third look) the worker is handed no more chunks and ends, and the build renders
+    every page left itself, with the same bytes."""
+    root, serial = _site_for_the_budget(make_site, monkeypatch)
     real_pss = render_workers.pss_mb
     looked: list[int] = []
 
@@ -318,12 +326,7 @@ def test_a_worker_ended_by_the_budget_is_forked_again_while_the_build_alone_is_s
     """The first worker passes the budget at its third look and ends; the build alone
     (its real PSS, far under AGAIN_BELOW_MB) forks a second one, which renders the
     chunks it is given to the end. Same bytes as a serial build."""
-    root = make_site(_twelve_stories())
-    serial = _state(build_site(root, jobs=1))
-    shutil.rmtree(root / ".cache")
-    for name, value in (("BESIDE_MIN_PAGES", 2), ("CHUNK", 1), ("BUDGET_EVERY", 0)):
-        monkeypatch.setattr(render_workers, name, value)
-    monkeypatch.setattr(render_workers, "cpus", lambda: 2)
+    root, serial = _site_for_the_budget(make_site, monkeypatch)
     real_pss = render_workers.pss_mb
     workers: list[int] = []
     first_looks: list[int] = []

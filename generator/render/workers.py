@@ -60,8 +60,9 @@ BESIDE_MAX_PAGES = 250_000
 BUDGET_MB = 2_600
 BUDGET_EVERY = 2.0
 #: A worker ended by the budget is forked again while the build alone holds less than
-#: this (a new worker adds about what the last one did, 1.1 GB on 100,000 stories: see
-#: `_Worker`), at most MAX_WORKERS times in a stage.
+#: this, so the new one has room to render a while before the budget ends it too (on
+#: 100,000 stories a worker added about 1.1 GB: see `_Worker`); at most MAX_WORKERS
+#: workers in a stage.
 AGAIN_BELOW_MB = 1_600
 MAX_WORKERS = 3
 #: Of every PATTERN chunks, the worker beside the parent renders those marked 1: the
