@@ -55,8 +55,9 @@ BESIDE_MIN_PAGES = 2000
 #: forking, and its Markdown workers came from the fork server).
 BESIDE_MAX_PAGES = 250_000
 #: And the worker is handed no more chunks once the build's processes hold this much
-#: together (PSS), and then ends, so a larger site's build stays under 3 GB: the parent
-#: renders the rest alone. Looked at every BUDGET_EVERY seconds.
+#: together (PSS), and then ends, so a larger site's build stays under 3 GB: a new one
+#: is forked (AGAIN_BELOW_MB) or the parent renders the rest alone. Looked at every
+#: BUDGET_EVERY seconds.
 BUDGET_MB = 2_600
 BUDGET_EVERY = 2.0
 #: A worker ended by the budget is forked again while the build alone holds less than
