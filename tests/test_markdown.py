@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown import inlinepatterns, treeprocessors
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 
 from generator.content import markdown as km
 from generator.content.markdown import Resolved, Unresolved, is_local, render
@@ -135,9 +136,13 @@ _INLINE_ALPHABET = "ab `\\*_[]()!<>&#;^:/@.=\"'-|~\n0x"
 
 
 def _converters() -> tuple[Any, Any]:
-    """kabar's converter and the same one with Python-Markdown's stock inline processor."""
+    """kabar's converter and the same one with Python-Markdown's stock inline and table of
+    contents processors."""
     ours, stock = km._new_converter(), km._new_converter()
     stock.treeprocessors.register(treeprocessors.InlineProcessor(stock), "inline", 20)
+    toc = next(e for e in ours.registeredExtensions if isinstance(e, TocExtension))
+    stock.treeprocessors.register(TocTreeprocessor(stock, toc.getConfigs()), "toc", 5)
+    assert type(stock.treeprocessors["toc"]) is TocTreeprocessor
     for md in (ours, stock):
         md.treeprocessors["kabar-links"].collector = km._Collector(
             "", lambda target: Resolved("/r/" + target))
@@ -148,6 +153,7 @@ _OURS, _STOCK = _converters()
 
 
 def _both(text: str) -> tuple[str, str]:
+    _OURS.treeprocessors["toc"].source = text  # as km._converter does
     return _OURS.reset().convert(text), _STOCK.reset().convert(text)
 
 
@@ -176,6 +182,37 @@ def test_every_story_and_the_benchmark_corpus_render_as_with_the_stock_processor
         ours, stock = _both(text)
         assert ours == stock, path
         assert _OURS.toc_tokens == _STOCK.toc_tokens, path
+
+
+# --- the table of contents without its <div> (content/markdown.py's _Toc)
+
+_AROUND_THE_MARKER = ["[TOC]", "[", "]", "TOC", "\\", "&#91;", "&#93;", "`", "*", "a",
+                      " ", "\n", "\n\n", "## ", "# ", "    ", "> ", "- ", "1. ", "<div>",
+                      "</div>", ": /u", "[^1]", "[^1]: c\n"]
+
+
+def _assert_as_stock(text: str) -> None:
+    ours, stock = _both(text)
+    assert ours == stock
+    assert _OURS.toc_tokens == _STOCK.toc_tokens
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_AROUND_THE_MARKER), max_size=14).map("".join))
+def test_the_toc_marker_is_replaced_as_by_the_stock_processor(text: str) -> None:
+    _assert_as_stock(text)
+
+
+def test_a_body_with_the_marker_gets_the_stock_table_of_contents_div() -> None:
+    text = "Isi:\n\n[TOC]\n\n## Air Bersih\n\n### Sumur\n\nTeks.\n"
+    _assert_as_stock(text)
+    assert _OURS.convert(text).startswith(
+        '<p>Isi:</p>\n<div class="toc">\n<ul>\n<li><a href="#air-bersih">Air Bersih</a>')
+    assert render(text, _no_links)[0].html.startswith(
+        '<p>Isi:</p>\n<div class="toc">\n<ul>\n<li><a href="#air-bersih">Air Bersih</a>')
+    # without the marker no div is made (the stock one makes it, and nothing reads it)
+    _assert_as_stock("## Air Bersih\n\nTeks [TOC ].\n")
+    assert _OURS.toc == "<div></div>" and _STOCK.toc.startswith('<div class="toc">')
 
 
 @pytest.mark.parametrize("source", sorted(km._TRIGGERS))

@@ -13,9 +13,11 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import InlineProcessor as InlinePattern
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
@@ -102,16 +104,19 @@ def _converter(collector: _Collector) -> markdown.Markdown:
     links = md.treeprocessors["kabar-links"]
     assert isinstance(links, _LinkTreeprocessor)
     links.collector = collector
+    toc = md.treeprocessors["toc"]
+    assert isinstance(toc, _Toc)
+    toc.source = collector.text
     return md
 
 
 def _new_converter() -> markdown.Markdown:
     md = markdown.Markdown(
-        extensions=["tables", "footnotes", "fenced_code", "sane_lists", "toc",
+        extensions=["tables", "footnotes", "fenced_code", "sane_lists",
+                    _TocExtension(slugify=lambda value, sep: slugify(value) or "bagian",
+                                  toc_depth="2-4"),
                     _LinkExtension()],
-        extension_configs={"toc": {"slugify": lambda value, sep: slugify(value) or "bagian",
-                                   "toc_depth": "2-4"},
-                           "footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "Kembali ke catatan %d"}},
         output_format="html",
     )
     md.treeprocessors.register(_TriggeredInline(md), "inline", 20)  # the stock one's place
@@ -225,6 +230,35 @@ class _LinkExtension(Extension):
         # Priority 6: after the inline patterns (20) built the <a>/<img> elements, before
         # the toc processor (5) reads the headings.
         md.treeprocessors.register(_LinkTreeprocessor(md), "kabar-links", 6)
+
+
+class _Toc(TocTreeprocessor):
+    """Python-Markdown's table of contents, without the `<div>` no body asks for.
+
+    kabar reads the ids this gives the headings and `toc_tokens`. For every body the stock
+    processor also builds, prettifies and serialises a `<div class="toc">`, and walks the
+    whole tree for a paragraph reading `[TOC]` to put it in: about two fifths of its
+    time. Such a paragraph needs those five characters in the source (an escaped bracket
+    or an entity is still a placeholder when this runs), so a body without them has no
+    marker: the walk is skipped and the div left empty (`md.toc`, which kabar does not
+    read). A body with them gets the stock processor, whole.
+    """
+
+    source = ""  # the document's Markdown (set by `_converter`)
+
+    def run(self, doc: ET.Element) -> None:
+        self.marker = _MARKER if _MARKER in self.source else ""
+        super().run(doc)
+
+    def build_toc_div(self, toc_list: list[Any]) -> ET.Element:  # typeshed: a private TypedDict
+        return super().build_toc_div(toc_list) if self.marker else ET.Element("div")
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _Toc
+
+
+_MARKER = "[TOC]"  # the toc extension's default marker, which kabar keeps
 
 
 #: What a text must contain for a pattern to match in it, for the regexes read and checked

@@ -37,14 +37,18 @@ _SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 ENGINE = f"nh3 {importlib.metadata.version('nh3')}"
 
 
+# Built once: `nh3.clean` builds the same cleaner from these sets on every call, a third
+# of what sanitising a story cost.
+_CLEANER = nh3.Cleaner(
+    tags=set(_TAGS),
+    clean_content_tags={"script", "style"},
+    attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+    url_schemes=set(_SCHEMES),
+    strip_comments=True,
+    link_rel=None,
+)
+
+
 def sanitise(html: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes; drop script/style content."""
-    return str(nh3.clean(
-        html,
-        tags=set(_TAGS),
-        clean_content_tags={"script", "style"},
-        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
-        url_schemes=set(_SCHEMES),
-        strip_comments=True,
-        link_rel=None,
-    ))
+    return str(_CLEANER.clean(html))
