@@ -206,7 +206,7 @@ def test_the_toc_marker_is_replaced_as_by_the_stock_processor(text: str) -> None
 def test_a_body_with_the_marker_gets_the_stock_table_of_contents_div() -> None:
     text = "Isi:\n\n[TOC]\n\n## Air Bersih\n\n### Sumur\n\nTeks.\n"
     _assert_as_stock(text)
-    assert _OURS.convert(text).startswith(
+    assert _OURS.reset().convert(text).startswith(
         '<p>Isi:</p>\n<div class="toc">\n<ul>\n<li><a href="#air-bersih">Air Bersih</a>')
     assert render(text, _no_links)[0].html.startswith(
         '<p>Isi:</p>\n<div class="toc">\n<ul>\n<li><a href="#air-bersih">Air Bersih</a>')
