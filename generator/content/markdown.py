@@ -232,6 +232,9 @@ class _LinkExtension(Extension):
         md.treeprocessors.register(_LinkTreeprocessor(md), "kabar-links", 6)
 
 
+_MARKER = "[TOC]"  # the toc extension's default marker, which kabar keeps
+
+
 class _Toc(TocTreeprocessor):
     """Python-Markdown's table of contents, without the `<div>` no body asks for.
 
@@ -256,9 +259,6 @@ class _Toc(TocTreeprocessor):
 
 class _TocExtension(TocExtension):
     TreeProcessorClass = _Toc
-
-
-_MARKER = "[TOC]"  # the toc extension's default marker, which kabar keeps
 
 
 #: What a text must contain for a pattern to match in it, for the regexes read and checked
